@@ -1,0 +1,34 @@
+import { randomBytes, createHash } from "node:crypto";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/** 22 base62 digits carry 130 bits; DESIGN.md asks for at least 128 from a CSPRNG. */
+const RANDOM_DIGITS = 22;
+
+/** Base62 by rejection sampling, so every digit is uniform (no modulo bias). */
+function randomBase62(n: number): string {
+  let out = "";
+  while (out.length < n) {
+    for (const b of randomBytes(n * 2)) {
+      if (b < 248 && out.length < n) out += BASE62[b % 62];
+    }
+  }
+  return out;
+}
+
+/** `{prefix}_{userId}_{random}`: readable, but only the whole string grants anything. */
+export function newInstanceId(prefix: string, userId: string): string {
+  return `${prefix}_${userId}_${randomBase62(RANDOM_DIGITS)}`;
+}
+
+/** The store keeps and looks up only this, never the id itself. */
+export function hashInstanceId(id: string): string {
+  return createHash("sha256").update(id).digest("hex");
+}
+
+/** A short public name for an instance, safe for logs, the audit table and the CLI. */
+export function refOf(prefix: string, userId: string, idHash: string): string {
+  return `${prefix}_${userId}_${idHash.slice(0, 8)}`;
+}
+
+/** User ids appear in URLs, logs and file-free places: keep them plain. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;

@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { loadRegistry } from "../registry/load.ts";
+import type { Service } from "../registry/schema.ts";
+import { pathsOf, printJson, formatTable } from "./output.ts";
+
+/** The stable `--json` shape of one service (documented in the README). */
+export function describeService(s: Service) {
+  return {
+    name: s.name,
+    title: s.title ?? s.name,
+    prefix: s.prefix,
+    port: s.port,
+    transport: s.transport,
+    path: s.mcpPath,
+    start: s.start,
+    run: "builtin" in s.run ? { builtin: s.run.builtin } : { command: s.run.command },
+    credential: s.credential ? { label: s.credential.label, validate: s.credential.validate ? ("local" in s.credential.validate ? "local" : "http") : "none" } : null,
+    config: s.file,
+  };
+}
+
+export function registerServices(program: Command): void {
+  program
+    .command("services")
+    .description("list the service registry (mcp-ports/*/config.json)")
+    .option("--json", "machine-readable output")
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const registry = loadRegistry(pathsOf(cmd).portsDir);
+      const rows = registry.services.map(describeService);
+      if (opts.json) return printJson(rows);
+      const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : r.run.command.join(" "));
+      process.stdout.write(
+        formatTable(["NAME", "PREFIX", "PORT", "TRANSPORT", "START", "RUN"], rows.map((r) => [r.name, r.prefix, r.port, r.transport, r.start, runOf(r)])),
+      );
+    });
+}

@@ -1,0 +1,80 @@
+/**
+ * The control plane's wire shapes: what `mcpd status --json`, `mcpd tui` and the
+ * daemon agree on. Additive changes only; the README documents them.
+ */
+
+export type ServiceState =
+  | "starting"
+  | "healthy"
+  | "unhealthy"
+  | "restarting"
+  | "backing-off"
+  | "stopped"
+  | "failed"
+  /** an on-demand service that is not running because nobody has called it yet / lately */
+  | "idle";
+
+export interface ServiceMetrics {
+  requests: number;
+  errors: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** over the last few seconds */
+  requestsPerSec: number;
+  /** errors / requests over the last minute, 0..1 */
+  errorRate: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  activeSessions: number;
+}
+
+/** Per-user stdio children of one service (issue 8). */
+export interface ChildSummary {
+  live: number;
+  rssBytes: number;
+}
+
+export interface ServiceStatus {
+  name: string;
+  title: string;
+  prefix: string;
+  port: number;
+  transport: "streamable-http" | "sse" | "stdio";
+  start: "boot" | "on-demand";
+  state: ServiceState;
+  /** many exits in a short window: backing off to the cap */
+  crashLoop: boolean;
+  pid: number | null;
+  /** ms since epoch when the current process started, null when not running */
+  startedAt: number | null;
+  restarts: number;
+  /** "exit code 1", "signal SIGKILL", "health probe failed: connection refused", ... */
+  lastExit: string | null;
+  lastError: string | null;
+  /** users with a live instance of this service */
+  users: number;
+  children: ChildSummary | null;
+  metrics: ServiceMetrics;
+}
+
+export interface DaemonStatus {
+  version: string;
+  pid: number;
+  startedAt: number;
+  proxyUrl: string;
+  dataDir: string;
+  portsDir: string;
+  users: number;
+  instances: number;
+  requestsPerSec: number;
+  services: ServiceStatus[];
+}
+
+/** One state transition, with why it happened. */
+export interface StateChange {
+  ts: number;
+  service: string;
+  from: ServiceState;
+  to: ServiceState;
+  reason: string;
+}

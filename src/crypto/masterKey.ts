@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, statSync, openSync, closeSync, fsyncSync, writeSync, renameSync, unlinkSync, linkSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { ready, sodium } from "./sodium.ts";
+import { KEY_BYTES, keyIdOf, type Keyring } from "./seal.ts";
+
+export class MasterKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MasterKeyError";
+  }
+}
+
+/** Files that may hold a key: the current one and the two a rotation keeps until it is done. */
+export const keyFiles = (keyFile: string) => ({ current: keyFile, next: `${keyFile}.new`, previous: `${keyFile}.old` });
+
+function parseKey(text: string, where: string): Uint8Array {
+  const t = text.trim();
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = /^[0-9a-fA-F]{64}$/.test(t) ? sodium.from_hex(t) : sodium.from_base64(t, sodium.base64_variants.ORIGINAL);
+  } catch {
+    bytes = undefined;
+  }
+  if (!bytes || bytes.length !== KEY_BYTES) {
+    throw new MasterKeyError(`${where}: not a master key (expected ${KEY_BYTES} bytes as base64 or 64 hex digits)`);
+  }
+  return bytes;
+}
+
+function readKeyFile(file: string): Uint8Array {
+  const mode = statSync(file).mode & 0o777;
+  if (mode & 0o077) {
+    throw new MasterKeyError(`${file}: mode ${mode.toString(8).padStart(4, "0")} lets other users read the master key; run: chmod 600 ${file}`);
+  }
+  return parseKey(readFileSync(file, "utf8"), file);
+}
+
+/** Writes a key file 0600, flushed to disk, never over an existing file. */
+export function writeKeyFile(file: string, key: Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const fd = openSync(file, "wx", 0o600);
+  try {
+    writeSync(fd, sodium.to_base64(key, sodium.base64_variants.ORIGINAL) + "\n");
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function newKey(): Uint8Array {
+  return sodium.randombytes_buf(KEY_BYTES);
+}
+
+/**
+ * The keys that open this data dir's credentials. `MCPD_MASTER_KEY` wins over the file;
+ * otherwise `master.key` is read (created 0600 on first use when `create` is set), along
+ * with any key a rotation left behind, so a rotation cut short never strands a record.
+ */
+export async function loadKeyring(keyFile: string, opts: { create: boolean; env?: NodeJS.ProcessEnv }): Promise<Keyring> {
+  await ready();
+  const env = opts.env ?? process.env;
+  const keys = new Map<string, Uint8Array>();
+  if (env.MCPD_MASTER_KEY) {
+    const key = parseKey(env.MCPD_MASTER_KEY, "MCPD_MASTER_KEY");
+    const id = keyIdOf(key);
+    keys.set(id, key);
+    return { current: id, keys };
+  }
+  const files = keyFiles(keyFile);
+  if (!existsSync(files.current)) {
+    if (!opts.create) throw new MasterKeyError(`${keyFile}: no master key yet (it is created when the first user is added)`);
+    try {
+      writeKeyFile(files.current, newKey());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+  const current = readKeyFile(files.current);
+  for (const extra of [files.next, files.previous]) {
+    if (existsSync(extra)) {
+      const k = readKeyFile(extra);
+      keys.set(keyIdOf(k), k);
+    }
+  }
+  const id = keyIdOf(current);
+  keys.set(id, current);
+  return { current: id, keys };
+}
+
+/**
+ * Makes `master.key.new` the current key once the database is re-sealed under it. The old
+ * key stays as `master.key.old` until the swap is on disk, then goes.
+ */
+export function promoteNextKey(keyFile: string): void {
+  const files = keyFiles(keyFile);
+  if (existsSync(files.previous)) unlinkSync(files.previous);
+  linkSync(files.current, files.previous);
+  renameSync(files.next, files.current);
+  unlinkSync(files.previous);
+}
+

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync, statSync, existsSync } from "node:fs";
+import { join, relative } from "node:path";
+import { ServiceConfig, type Service } from "./schema.ts";
+import { McpdError } from "../util/errors.ts";
+
+export class ConfigError extends McpdError {
+  constructor(readonly problems: string[]) {
+    super("config", problems.join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+export interface Registry {
+  portsDir: string;
+  services: Service[];
+  get(name: string): Service | undefined;
+}
+
+/** Shown paths are relative to the working directory when that is shorter. */
+function shown(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith("..") ? rel : file;
+}
+
+/** Parses one config.json, or returns the problems, each naming the file and the field. */
+export function parseServiceFile(file: string, dir: string): Service | string[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    return [`${shown(file)}: not valid JSON: ${(e as Error).message}`];
+  }
+  const parsed = ServiceConfig.safeParse(raw);
+  if (!parsed.success) {
+    return parsed.error.issues.map((i) => {
+      const field = i.path.length ? i.path.join(".") : "(top level)";
+      const msg = i.code === "unrecognized_keys" ? `unknown field ${i.keys.map((k) => `"${k}"`).join(", ")}` : i.message;
+      return `${shown(file)}: ${field}: ${msg}`;
+    });
+  }
+  const c = parsed.data;
+  const mcpPath = c.path ?? (c.transport === "sse" ? "/sse" : "/mcp");
+  return { ...c, dir, file, mcpPath };
+}
+
+/**
+ * Loads every `<portsDir>/<service>/config.json`. Any broken file or any clash of name,
+ * prefix or port fails the whole load with every problem listed, so a typo never
+ * silently drops a service.
+ */
+export function loadRegistry(portsDir: string): Registry {
+  if (!existsSync(portsDir) || !statSync(portsDir).isDirectory()) {
+    throw new ConfigError([`${shown(portsDir)}: no such folder of service configs (set --ports or MCPD_PORTS)`]);
+  }
+  const problems: string[] = [];
+  const services: Service[] = [];
+  for (const entry of readdirSync(portsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const dir = join(portsDir, entry.name);
+    const file = join(dir, "config.json");
+    if (!existsSync(file)) continue;
+    const result = parseServiceFile(file, dir);
+    if (Array.isArray(result)) problems.push(...result);
+    else services.push(result);
+  }
+  problems.push(...findClashes(services));
+  if (problems.length) throw new ConfigError(problems);
+  const byName = new Map(services.map((s) => [s.name, s]));
+  return { portsDir, services, get: (name) => byName.get(name) };
+}
+
+function findClashes(services: Service[]): string[] {
+  const problems: string[] = [];
+  for (const field of ["name", "prefix", "port"] as const) {
+    const seen = new Map<string | number, Service>();
+    for (const s of services) {
+      const first = seen.get(s[field]);
+      if (first) {
+        problems.push(`${shown(s.file)}: ${field}: ${s[field]} is already used by service "${first.name}" (${shown(first.file)})`);
+      } else {
+        seen.set(s[field], s);
+      }
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,112 @@
+import { z } from "zod";
+
+const between = (lo: number, hi: number) =>
+  z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(lo, { error: (iss) => `${iss.input} is below ${lo}` })
+    .max(hi, { error: (iss) => `${iss.input} is above ${hi}` });
+
+const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not an environment variable name"), z.string());
+
+const Run = z.union(
+  [
+    z.strictObject({ builtin: z.string().regex(/^[a-z0-9-]+$/, "must be a builtin id like \"figma\"") }),
+    z.strictObject({
+      command: z.array(z.string()).min(1, "must name a program to run"),
+      cwd: z.string().default("."),
+      env: EnvMap.default({}),
+    }),
+  ],
+  { error: 'must be { "builtin": "<id>" } or { "command": ["program", "arg", ...] }' },
+);
+
+/** How the user's secret reaches the service: `{secret}` in `format` is replaced by it. */
+const Inject = z.strictObject({
+  header: z.string().regex(/^[A-Za-z0-9-]+$/, "is not an HTTP header name"),
+  format: z.string().includes("{secret}", { error: "must contain {secret}" }).default("{secret}"),
+});
+
+const Validate = z.union(
+  [
+    /** Checked without any network: `non-empty` accepts any key that is not blank. */
+    z.strictObject({ local: z.literal("non-empty") }),
+    z.strictObject({
+      method: z.enum(["GET", "POST", "HEAD"]).default("GET"),
+      /** Absolute, or a path under the upstream base URL (which tests override). */
+      url: z.string().min(1),
+      header: z.string().regex(/^[A-Za-z0-9-]+$/, "is not an HTTP header name"),
+      format: z.string().includes("{secret}", { error: "must contain {secret}" }).default("{secret}"),
+      expectStatus: between(100, 599).default(200),
+      /** Top-level JSON fields the answer must carry (Slack answers 200 with ok:false). */
+      expectJson: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      timeoutMs: between(100, 120_000).default(10_000),
+    }),
+  ],
+  { error: 'must be { "local": "non-empty" } or { "url": ..., "header": ..., "expectStatus": ... }' },
+);
+
+const Credential = z.strictObject({
+  label: z.string().min(1).default("API key"),
+  inject: Inject.optional(),
+  /** For stdio services: environment variables the child gets, `{secret}` replaced. */
+  env: z.record(z.string(), z.string()).optional(),
+  validate: Validate.optional(),
+});
+
+export const ServiceConfig = z
+  .strictObject({
+    name: z.string().regex(/^[a-z0-9-]+$/, "must be lowercase letters, digits and dashes"),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    prefix: z.string().regex(/^[a-z]{2,8}$/, "must be 2 to 8 lowercase letters"),
+    port: between(1024, 65535),
+    run: Run,
+    transport: z.enum(["streamable-http", "sse", "stdio"]).default("streamable-http"),
+    path: z.string().startsWith("/", { error: 'must start with "/"' }).optional(),
+    /** stdio services: one child for everyone, or one per instance with the user's key. */
+    mode: z.enum(["shared", "per-user"]).default("shared"),
+    start: z.enum(["boot", "on-demand"]).default("boot"),
+    idleStopMs: between(1_000, 86_400_000).default(600_000),
+    maxProcesses: between(1, 100_000).default(50),
+    /** The real API's base URL and the variable that overrides it (tests point it at a fake). */
+    upstream: z.strictObject({ baseUrl: z.url({ error: "must be a URL" }), env: z.string().optional() }).optional(),
+    credential: Credential.optional(),
+    health: z
+      .strictObject({
+        path: z.string().startsWith("/").optional(),
+        intervalMs: between(100, 3_600_000).default(5_000),
+        timeoutMs: between(50, 600_000).default(2_000),
+      })
+      .default({ intervalMs: 5_000, timeoutMs: 2_000 }),
+    limits: z
+      .strictObject({
+        requestsPerMinute: between(1, 10_000_000).default(600),
+        burst: between(1, 10_000_000).optional(),
+        maxBodyBytes: between(1, 1 << 30).default(1_048_576),
+        upstreamTimeoutMs: between(100, 3_600_000).default(300_000),
+      })
+      .default({ requestsPerMinute: 600, maxBodyBytes: 1_048_576, upstreamTimeoutMs: 300_000 }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.transport === "stdio" && !("command" in c.run)) {
+      ctx.addIssue({ code: "custom", path: ["run"], message: "a stdio service needs run.command" });
+    }
+    if (c.mode === "per-user" && c.transport !== "stdio") {
+      ctx.addIssue({ code: "custom", path: ["mode"], message: '"per-user" is only for stdio services' });
+    }
+    if (c.credential?.inject && c.credential?.env) {
+      ctx.addIssue({ code: "custom", path: ["credential"], message: "give inject (HTTP services) or env (stdio services), not both" });
+    }
+  });
+
+export type ServiceConfig = z.output<typeof ServiceConfig>;
+
+/** A validated config together with where it came from. */
+export type Service = ServiceConfig & {
+  /** The folder holding config.json; `run.cwd` resolves against it. */
+  dir: string;
+  file: string;
+  /** The MCP endpoint path on the service (`/mcp`, or `/sse` for legacy services). */
+  mcpPath: string;
+};

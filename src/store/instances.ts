@@ -1,0 +1,67 @@
+import type { Db } from "./db.ts";
+
+export interface InstanceRow {
+  idHash: string;
+  ref: string;
+  userId: string;
+  service: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+const COLUMNS = "id_hash AS idHash, ref, user_id AS userId, service, created_at AS createdAt, revoked_at AS revokedAt";
+
+export class InstancesRepo {
+  private readonly insert;
+  private readonly byHash;
+  private readonly byRef;
+  private readonly live;
+  private readonly liveOfUser;
+  private readonly allRows;
+  private readonly revokeOne;
+  private readonly revokeUser;
+  private readonly revokeUserService;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(
+      "INSERT INTO instances (id_hash, ref, user_id, service, created_at) VALUES (@idHash, @ref, @userId, @service, @createdAt)",
+    );
+    this.byHash = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE id_hash = ?`);
+    this.byRef = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE ref = ?`);
+    this.live = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE user_id = ? AND service = ? AND revoked_at IS NULL`);
+    this.liveOfUser = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE user_id = ? AND revoked_at IS NULL ORDER BY service`);
+    this.allRows = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE revoked_at IS NULL ORDER BY user_id, service`);
+    this.revokeOne = db.prepare("UPDATE instances SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL");
+    this.revokeUser = db.prepare("UPDATE instances SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL");
+    this.revokeUserService = db.prepare(
+      "UPDATE instances SET revoked_at = ? WHERE user_id = ? AND service = ? AND revoked_at IS NULL",
+    );
+  }
+
+  add(row: Omit<InstanceRow, "revokedAt">): void {
+    this.insert.run(row);
+  }
+  findByHash(idHash: string): InstanceRow | undefined {
+    return this.byHash.get(idHash) as InstanceRow | undefined;
+  }
+  findByRef(ref: string): InstanceRow | undefined {
+    return this.byRef.get(ref) as InstanceRow | undefined;
+  }
+  liveFor(userId: string, service: string): InstanceRow | undefined {
+    return this.live.get(userId, service) as InstanceRow | undefined;
+  }
+  liveOf(userId: string): InstanceRow[] {
+    return this.liveOfUser.all(userId) as InstanceRow[];
+  }
+  listLive(): InstanceRow[] {
+    return this.allRows.all() as InstanceRow[];
+  }
+  revoke(idHash: string, now: number): boolean {
+    return this.revokeOne.run(now, idHash).changes > 0;
+  }
+  revokeAllOf(userId: string, now: number, service?: string): number {
+    return service === undefined
+      ? this.revokeUser.run(now, userId).changes
+      : this.revokeUserService.run(now, userId, service).changes;
+  }
+}

@@ -78,3 +78,21 @@ export interface StateChange {
   to: ServiceState;
   reason: string;
 }
+
+/** What the CLI and the TUI use to talk to a running daemon (implemented in client.ts). */
+export interface ControlClient {
+  status(): Promise<DaemonStatus>;
+  /**
+   * Live feed: a full status about once a second and every transition as it happens.
+   * Returns a function that ends the subscription.
+   */
+  subscribe(handlers: {
+    onStatus(s: DaemonStatus): void;
+    onChange(c: StateChange): void;
+    onError(e: Error): void;
+  }): () => void;
+  restart(service: string): Promise<void>;
+  stop(): Promise<void>;
+  logTail(service: string, lines: number): Promise<string[]>;
+  recentChanges(service?: string): Promise<StateChange[]>;
+}

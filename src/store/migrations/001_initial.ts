@@ -19,7 +19,7 @@ CREATE TABLE credentials (
 
 -- The instance id is a bearer secret, so only its SHA-256 is kept (looked up by hash,
 -- which also keeps the lookup's timing independent of how much of a guess matches).
--- `ref` is a short public name for logs, the audit table and the CLI.
+-- ref is a short public name for logs, the audit table and the CLI.
 -- Revoked rows stay so an old URL answers 403 rather than looking unknown to its owner.
 CREATE TABLE instances (
   id_hash     TEXT PRIMARY KEY,

@@ -3,6 +3,18 @@ import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { reportAndExit } from "./output.ts";
 import { registerServices } from "./services.ts";
+import { registerUser } from "./user.ts";
+import { registerInstance } from "./instance.ts";
+import { registerKey } from "./key.ts";
+import { registerStart } from "./start.ts";
+import { registerStop } from "./stop.ts";
+import { registerStatus } from "./status.ts";
+import { registerRestart } from "./restart.ts";
+import { registerLogs } from "./logs.ts";
+import { registerReaper } from "./reaper.ts";
+import { registerAudit } from "./audit.ts";
+import { registerTui } from "./tui.ts";
+import { registerServiceHost } from "./serviceHost.ts";
 
 const program = new Command()
   .name("mcpd")
@@ -16,6 +28,18 @@ const program = new Command()
 
 // One line per command file; each registers its own subcommands.
 registerServices(program);
+registerUser(program);
+registerInstance(program);
+registerKey(program);
+registerStart(program);
+registerStop(program);
+registerStatus(program);
+registerRestart(program);
+registerLogs(program);
+registerReaper(program);
+registerAudit(program);
+registerTui(program);
+registerServiceHost(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,6 +35,14 @@ function readKeyFile(file: string): Uint8Array {
   return parseKey(readFileSync(file, "utf8"), file);
 }
 
+/**
+ * The id of the key a file holds, read now (after `ready()`); lets a writer check, inside
+ * its transaction, that a rotation has not replaced the key it is sealing with.
+ */
+export function keyIdOfFile(file: string): string {
+  return keyIdOf(readKeyFile(file));
+}
+
 /** Writes a key file 0600, flushed to disk, never over an existing file. */
 export function writeKeyFile(file: string, key: Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });

@@ -1,0 +1,192 @@
+// How fast does mcpd bring up the historic fleet, and what does it weigh? A generated
+// mcp-ports of 373 demo services (ports 49160 upwards): `mcpd start` until status shows
+// every one healthy, and the RSS/PSS of mcpd plus its children. Then the same fleet with
+// "start": "on-demand": time until ready, its memory, and a cold service's first request.
+//
+//   bun run bench:fleet [--quick] [--services=373]
+import { Fatal, QUICK, flag, machineLine, waitFor } from "./lib/opts.ts";
+import { runBench } from "./lib/procs.ts";
+import { descendants, memAvailableKb, pssKb, rssKb } from "./lib/procfs.ts";
+import { mcpdCommand, startDaemon, stateSummary, tempDir, writeDemoPorts, type DemoPort } from "./lib/mcpd.ts";
+import { instanceUrl, seedUsers } from "./lib/seed.ts";
+import { RawSession } from "./lib/mcp.ts";
+import { fixed, int, mb, oneLine, table } from "./lib/table.ts";
+import type { DaemonStatus } from "../src/control/types.ts";
+
+const SERVICES = Number(flag("services", QUICK ? "8" : "373"));
+const FIRST_PORT = 49160;
+/** How long boot may take before the row reports how many were healthy by then. */
+const BOOT_WAIT_MS = QUICK ? 30_000 : 120_000;
+const TIME_LIMIT_MS = QUICK ? 90_000 : 420_000;
+const STATUS_POLL_MS = 100;
+/**
+ * The machine is shared: if starting the fleet leaves less than this free, the boot is cut
+ * short and reported as such, rather than pushing everyone's processes into the OOM killer.
+ */
+const MIN_FREE_KB = 3 * 1024 * 1024;
+
+const log = (s: string) => console.error(`bench:fleet: ${s}`);
+
+/** 0 → "aaa", 1 → "aab", …: prefixes must be letters only, and unique. */
+const letters = (i: number) => [676, 26, 1].map((d) => String.fromCharCode(97 + (Math.floor(i / d) % 26))).join("");
+
+/**
+ * Ports from 49160 up, skipping any already bound here (another daemon, a test run), so
+ * the fleet measures mcpd and not a port clash; the report says when it skipped.
+ */
+async function fleetPorts(count: number): Promise<{ ports: number[]; skipped: number }> {
+  const ports: number[] = [];
+  let skipped = 0;
+  for (let port = FIRST_PORT; ports.length < count && port < 65535; port++) {
+    if (await portFree(port)) ports.push(port);
+    else skipped++;
+  }
+  return { ports, skipped };
+}
+
+async function portFree(port: number): Promise<boolean> {
+  try {
+    const s = Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    s.stop(true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Row {
+  mode: string;
+  readySec: number;
+  healthy: string;
+  rssKb: number;
+  pssKb: number;
+  processes: number;
+  note: string;
+}
+
+await runBench("bench:fleet", TIME_LIMIT_MS, async () => {
+  const mcpd = mcpdCommand();
+  console.log(`# bench:fleet — ${QUICK ? "quick smoke run" : "full run"}`);
+  console.log(`# ${machineLine()}`);
+  console.log(`# mcpd: ${mcpd.label}; ${SERVICES} demo services`);
+
+  const { ports, skipped } = await fleetPorts(SERVICES);
+  if (skipped) log(`${skipped} port(s) from ${FIRST_PORT} up were in use and skipped`);
+  const services: DemoPort[] = ports.map((port, i) => ({ name: `svc-${String(i + 1).padStart(3, "0")}`, prefix: `sv${letters(i)}`, port }));
+
+  const rows: Row[] = [];
+  rows.push(await bootAll(services));
+  rows.push(await onDemand(services));
+
+  console.log("");
+  console.log(
+    table(
+      ["start mode", "ready s", "healthy", "processes", "RSS total", "PSS total", "notes"],
+      rows.map((r) => [r.mode, fixed(r.readySec, 2), r.healthy, int(r.processes), mb(r.rssKb), mb(r.pssKb), r.note]),
+    ),
+  );
+  console.log("");
+  const boot = rows[0]!;
+  const lazy = rows[1]!;
+  console.log(`all ${SERVICES} healthy at boot in ${fixed(boot.readySec, 2)} s (target <= 20 s): ${boot.healthy === `${SERVICES}/${SERVICES}` && boot.readySec <= 20 ? "MET" : "NOT MET"}`);
+  console.log(`on-demand ready in ${fixed(lazy.readySec, 2)} s (target < 1 s): ${lazy.readySec < 1 ? "MET" : "NOT MET"}`);
+  console.log(`(ready = from spawning \`mcpd start\` until the daemon's status (as \`mcpd status --json\`, read from its control socket every ${STATUS_POLL_MS} ms) shows the goal; RSS sums mcpd + every descendant; PSS counts shared pages once${skipped ? `; ${skipped} busy port(s) skipped` : ""})`);
+});
+
+/** Memory of the daemon and everything under it, after the state under test is reached. */
+function family(pid: number) {
+  const pids = [pid, ...descendants(pid)];
+  return {
+    processes: pids.length,
+    daemonRssKb: rssKb(pid),
+    rssKb: pids.reduce((s, p) => s + rssKb(p), 0),
+    pssKb: pids.reduce((s, p) => s + pssKb(p), 0),
+  };
+}
+
+async function bootAll(services: DemoPort[]): Promise<Row> {
+  const dataDir = tempDir("fleet-boot");
+  const portsDir = tempDir("fleet-boot-ports");
+  writeDemoPorts(portsDir, services);
+  // A store and master key as any install has after its first `mcpd user add`.
+  await seedUsers(dataDir, services[0]!, 0);
+  const t0 = performance.now();
+  const daemon = await startDaemon({ dataDir, portsDir });
+  let last: DaemonStatus | undefined;
+  let readySec = NaN;
+  let cutShort: string | undefined;
+  try {
+    await waitFor(
+      async () => {
+        if (daemon.proc.exitCode !== null) throw await daemon.died();
+        if (memAvailableKb() < MIN_FREE_KB) throw new Fatal(`memory ran low (under ${mb(MIN_FREE_KB)} available): boot cut short`);
+        last = await daemon.status().catch(() => last);
+        return last && last.services.length === services.length && last.services.every((s) => s.state === "healthy");
+      },
+      BOOT_WAIT_MS,
+      "every service healthy",
+      STATUS_POLL_MS,
+    );
+    readySec = (performance.now() - t0) / 1000;
+  } catch (e) {
+    cutShort = (e as Error).message;
+    log(`boot: ${cutShort}; ${stateSummary(last)}`);
+  }
+  const healthy = last?.services.filter((s) => s.state === "healthy").length ?? 0;
+  const mem = family(daemon.pid);
+  const t1 = performance.now();
+  await daemon.stop();
+  const stopSec = (performance.now() - t1) / 1000;
+  return {
+    mode: "boot",
+    readySec,
+    healthy: `${healthy}/${services.length}`,
+    ...mem,
+    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; stop took ${fixed(stopSec, 1)} s`,
+  };
+}
+
+async function onDemand(services: DemoPort[]): Promise<Row> {
+  const dataDir = tempDir("fleet-lazy");
+  const portsDir = tempDir("fleet-lazy-ports");
+  writeDemoPorts(portsDir, services.map((s) => ({ ...s, start: "on-demand" as const })));
+  // One user on the first service, so a cold service can be called through its instance URL.
+  const cold = services[0]!;
+  const [instanceId] = await seedUsers(dataDir, cold, 1);
+  const t0 = performance.now();
+  const daemon = await startDaemon({ dataDir, portsDir });
+  let readySec = NaN;
+  let last: DaemonStatus | undefined;
+  try {
+    // Ready: the daemon answers and lists every service, none of them failed.
+    await waitFor(
+      async () => {
+        if (daemon.proc.exitCode !== null) throw await daemon.died();
+        last = await daemon.status().catch(() => last);
+        return last && last.services.length === services.length && last.services.every((s) => s.state === "idle" || s.state === "healthy");
+      },
+      30_000,
+      "the daemon to list every service idle",
+      STATUS_POLL_MS,
+    );
+    readySec = (performance.now() - t0) / 1000;
+  } catch (e) {
+    log(`on-demand: ${(e as Error).message}; ${stateSummary(last)}`);
+  }
+  const idle = last?.services.filter((s) => s.state === "idle").length ?? 0;
+  const mem = family(daemon.pid);
+  let note: string;
+  try {
+    const url = instanceUrl(daemon.proxyUrl, instanceId!, cold.name);
+    const session = await RawSession.open({ url, headers: {} });
+    const coldMs = session.initializeMs;
+    const w0 = performance.now();
+    await session.call("whoami", {});
+    const warmMs = performance.now() - w0;
+    note = `${idle} idle, daemon ${mb(mem.daemonRssKb)}; cold ${cold.name} first request (initialize) ${fixed(coldMs, 0)} ms, next call ${fixed(warmMs, 1)} ms`;
+  } catch (e) {
+    note = `${idle} idle, daemon ${mb(mem.daemonRssKb)}; cold first request failed: ${(e as Error).message.slice(0, 80)}`;
+  }
+  await daemon.stop();
+  return { mode: "on-demand", readySec, healthy: `${idle} idle`, ...mem, note };
+}

@@ -1,0 +1,84 @@
+import { loadKeyring } from "../crypto/masterKey.ts";
+import { associatedData, seal } from "../crypto/seal.ts";
+import type { Secret } from "../crypto/secret.ts";
+import type { Service } from "../registry/schema.ts";
+import type { Store } from "../store/index.ts";
+import { McpdError } from "../util/errors.ts";
+import { fingerprintOf } from "./fingerprint.ts";
+import { issueInstance } from "./issueInstance.ts";
+import { assertSealingKeyCurrent } from "./keyGuard.ts";
+import { checkUserId } from "./userId.ts";
+import { validateCredential } from "./validateCredential.ts";
+
+export interface OnboardDeps {
+  store: Store;
+  /** `data/master.key`: read (created on first use) only once the key has passed validation. */
+  keyFile: string;
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface AddUserInput {
+  userId: string;
+  service: Service;
+  /** Required when the service's config has a `credential` section. */
+  secret: Secret | null;
+  /** false = store the key without asking the API (`--no-validate`). */
+  validate?: boolean;
+  /** true = a new instance URL even when one is live (the old one stops working). */
+  rotate?: boolean;
+}
+
+export interface AddUserResult {
+  userId: string;
+  service: string;
+  ref: string;
+  /** The full id, only when a new instance was made: it is not stored and cannot be shown again. */
+  instanceId: string | null;
+  instance: "created" | "kept" | "rotated";
+  key: "stored" | "replaced" | "none";
+  fingerprint: string | null;
+  validated: "local" | "http" | "none" | "skipped";
+}
+
+/**
+ * Onboards one user on one service: validate the key, then in one transaction create the
+ * user, store the sealed key and make sure exactly one instance is live. Adding a key
+ * again replaces the old key and keeps the instance (its URL stays valid) unless `rotate`.
+ */
+export async function addUser(deps: OnboardDeps, input: AddUserInput): Promise<AddUserResult> {
+  const { store, env = process.env } = deps;
+  const { service, secret } = input;
+  const userId = checkUserId(input.userId);
+  if (service.credential && !secret) throw new McpdError("usage", `${service.name} needs a key (${service.credential.label})`);
+
+  let validated: AddUserResult["validated"] = "skipped";
+  if (secret && input.validate !== false) {
+    const check = await validateCredential(service, secret, { env, fetch: deps.fetch });
+    if (!check.ok) throw new McpdError(`key-${check.reason}`, `${check.message}; nothing was stored`);
+    validated = check.checked;
+  }
+
+  const keyring = secret ? await loadKeyring(deps.keyFile, { create: true, env }) : null;
+  const sealed = secret && keyring ? seal(keyring, secret.reveal(), associatedData(userId, service.name)) : null;
+  const fingerprint = secret ? fingerprintOf(secret) : null;
+  const now = (deps.now ?? Date.now)();
+
+  return store.tx(() => {
+    if (keyring) assertSealingKeyCurrent(keyring, deps.keyFile, env);
+    store.users.ensure(userId, now);
+    let key: AddUserResult["key"] = "none";
+    if (sealed && fingerprint) {
+      key = store.credentials.get(userId, service.name) ? "replaced" : "stored";
+      store.credentials.put({ userId, service: service.name, ...sealed, fingerprint, updatedAt: now });
+    }
+    const live = store.instances.liveFor(userId, service.name);
+    if (live && !input.rotate) {
+      return { userId, service: service.name, ref: live.ref, instanceId: null, instance: "kept", key, fingerprint, validated };
+    }
+    if (live) store.instances.revoke(live.idHash, now);
+    const made = issueInstance(store, userId, service, now);
+    return { userId, service: service.name, ref: made.ref, instanceId: made.instanceId, instance: live ? "rotated" : "created", key, fingerprint, validated };
+  });
+}

@@ -1,0 +1,88 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Secret } from "../crypto/secret.ts";
+import type { Service } from "../registry/schema.ts";
+import { childEnv, needsSecret } from "./childEnv.ts";
+import { spawnChild } from "./childProcess.ts";
+import { jsonResponse, rpcError } from "./dispatch.ts";
+import { SERVER_ERROR } from "./jsonrpc.ts";
+import { openLegacyStream, postLegacyMessage } from "./legacySse.ts";
+import { ChildPool } from "./pool.ts";
+import { SessionTable } from "./sessions.ts";
+import { handleStreamable, type FrontDeps } from "./streamableHttp.ts";
+
+/** Forgotten sessions are looked for this often. */
+const SESSION_SWEEP_MS = 60_000;
+
+export interface BridgeContext {
+  instanceRef: string;
+  userId: string;
+  secret: Secret | null;
+  /** e.g. "/demo_alice_XXXX/memory" for building URLs the client sees */
+  publicPrefix: string;
+}
+
+export interface StdioBridge {
+  handle(req: Request, ctx: BridgeContext): Promise<Response>;
+  status(): {
+    live: number;
+    rssBytes: number;
+    children: Array<{ instanceRef: string | null; pid: number; startedAt: number; lastUsedAt: number; rssBytes: number }>;
+  };
+  /** stops every child: SIGTERM then SIGKILL after a grace period */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves one stdio service (run.command speaking JSON-RPC lines) as Streamable HTTP on
+ * its MCP path and as legacy HTTP+SSE on /sse + /messages. The proxy has already
+ * resolved the instance and opened the key; the bridge picks (or starts) the child.
+ */
+export function createStdioBridge(
+  service: Service,
+  deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv },
+): StdioBridge {
+  const now = deps.now ?? Date.now;
+  if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true });
+  const pool = new ChildPool(
+    service,
+    (secret, handlers) =>
+      spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), logFile: deps.logFile, now, ...handlers }),
+    now,
+  );
+  const sessions = new SessionTable();
+  const front: FrontDeps = { pool, sessions, now };
+  const mcpPath = service.mcpPath === "/sse" ? "/mcp" : service.mcpPath;
+  const sweeper = setInterval(() => {
+    for (const s of sessions.stale(now())) {
+      pool.peek(s.instanceRef)?.detach(s.id);
+      sessions.remove(s);
+    }
+  }, SESSION_SWEEP_MS);
+  sweeper.unref?.();
+  let closed = false;
+
+  return {
+    async handle(req, ctx) {
+      if (closed) return rpcError(503, SERVER_ERROR, `service ${service.name} is shutting down`);
+      if (service.mode === "per-user" && needsSecret(service) && ctx.secret === null) {
+        return rpcError(403, SERVER_ERROR, `service ${service.name} needs a credential for this instance; add one with mcpd user add`);
+      }
+      const path = new URL(req.url).pathname;
+      if (path === mcpPath) return handleStreamable(req, ctx, front);
+      if (path === "/sse" && req.method === "GET") return openLegacyStream(ctx, front);
+      if (path === "/messages" && req.method === "POST") return postLegacyMessage(req, ctx, front);
+      return jsonResponse(404, { error: `no such path on service ${service.name}: use ${mcpPath} or /sse` });
+    },
+    status() {
+      const children = pool.children();
+      return { live: children.length, rssBytes: children.reduce((n, c) => n + c.rssBytes, 0), children };
+    },
+    async close() {
+      closed = true;
+      clearInterval(sweeper);
+      for (const s of sessions.all()) sessions.remove(s);
+      await pool.close();
+    },
+  };
+}

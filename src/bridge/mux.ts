@@ -1,0 +1,377 @@
+import type { Secret } from "../crypto/secret.ts";
+import { BRIDGE_INIT_PARAMS, INIT_TIMEOUT_MS, sessionInitResult } from "./initialize.ts";
+import { describeExit, type ChildExit, type StdioChild } from "./childProcess.ts";
+import {
+  errorResponse,
+  isRequest,
+  isResponse,
+  INTERNAL_ERROR,
+  SERVER_ERROR,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from "./jsonrpc.ts";
+
+let useCounter = 0;
+
+/** Where the mux delivers what a child sends to one client session. */
+export interface MuxSession {
+  readonly id: string;
+  /** On the session's standing stream (GET stream, legacy SSE); false when none is open. */
+  deliver(msg: JsonRpcMessage): boolean;
+}
+
+/** For messages tied to one request: its own SSE response stream; false when closed. */
+export type RelatedSink = (msg: JsonRpcMessage) => boolean;
+
+interface Pending {
+  session: MuxSession | null;
+  originalId: JsonRpcId;
+  related?: RelatedSink;
+  childToken?: string;
+  resolve(res: JsonRpcResponse): void;
+}
+
+export interface MuxOptions {
+  serviceName: string;
+  /** Starts the child; the mux wires its messages and exit. Throws to refuse (at the cap). */
+  spawn(
+    secret: Secret | null,
+    handlers: { onMessage(m: JsonRpcMessage): void; onExit(e: ChildExit): void },
+  ): StdioChild;
+  now: () => number;
+}
+
+/**
+ * One stdio child shared by any number of client sessions. The child sees one client
+ * (the bridge): it is initialized once, every request id is rewritten to a number the
+ * mux owns and restored on the way out, progress tokens likewise, and what the child
+ * sends on its own is routed to the session it belongs to (progress by token, requests
+ * and log lines to the session waiting on the child) or, when truly global
+ * (list_changed, resources/updated without a subscriber list), to every session.
+ */
+export class ChildMux {
+  private child: StdioChild | null = null;
+  private starting: Promise<StdioChild> | null = null;
+  private initialized = false;
+  private initResult: Record<string, unknown> | null = null;
+  private initParams: Record<string, unknown> | null = null;
+  private nextId = 1;
+  private nextServerId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly progress = new Map<string, { pendingId: number; token: unknown }>();
+  /** server-initiated requests handed to a session: visible id → child's id */
+  private readonly serverRequests = new Map<string, { session: MuxSession; childId: JsonRpcId }>();
+  private readonly sessions = new Map<string, MuxSession>();
+  private readonly subscriptions = new Map<string, Set<string>>();
+  private stopping = false;
+  lastUsedAt: number;
+  /** Orders uses exactly where lastUsedAt (ms) ties: which child is least recently used. */
+  useSeq = 0;
+
+  constructor(private readonly opts: MuxOptions) {
+    this.lastUsedAt = opts.now();
+  }
+
+  get running(): boolean {
+    return this.child !== null && this.child.alive && !this.stopping;
+  }
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+  get startedAt(): number | null {
+    return this.child?.startedAt ?? null;
+  }
+  /** Client requests the child has not answered yet. */
+  get inFlight(): number {
+    let n = 0;
+    for (const p of this.pending.values()) if (p.session) n++;
+    return n;
+  }
+  /** Starting, or answering someone: not to be stopped for idleness or to make room. */
+  get busy(): boolean {
+    return this.starting !== null || this.inFlight > 0;
+  }
+  rssBytes(): number {
+    return this.running ? (this.child?.rssBytes() ?? 0) : 0;
+  }
+
+  attach(session: MuxSession): void {
+    this.sessions.set(session.id, session);
+  }
+
+  /** The session is gone: cancel its requests at the child and answer what the child asked it. */
+  detach(sessionId: string): void {
+    this.sessions.delete(sessionId);
+    for (const subs of this.subscriptions.values()) subs.delete(sessionId);
+    for (const [childId, p] of this.pending) {
+      if (p.session?.id !== sessionId) continue;
+      this.sendToChild({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: childId, reason: "client session ended" } });
+      p.session = null;
+      p.related = undefined;
+    }
+    for (const [key, sr] of this.serverRequests) {
+      if (sr.session.id !== sessionId) continue;
+      this.serverRequests.delete(key);
+      this.sendToChild(errorResponse(sr.childId, INTERNAL_ERROR, "the client session ended before answering"));
+    }
+  }
+
+  /**
+   * Starts and initializes the child if it is not running; throws when that fails or is
+   * refused. The key is handed to spawn and not kept: the next start gets it from its request.
+   */
+  async ready(secret: Secret | null = null): Promise<void> {
+    this.touch();
+    if (this.running && this.initialized) return;
+    if (this.starting) {
+      await this.starting;
+      return;
+    }
+    this.starting = this.start(secret);
+    try {
+      await this.starting;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  /**
+   * The first client's initialize params are what the child is initialized with (now and
+   * on every restart), so it sees a real client's capabilities and version.
+   */
+  offerInitParams(params: Record<string, unknown> | undefined): void {
+    if (!this.initParams && params) this.initParams = params;
+  }
+
+  /** The initialize result a new session gets: the child's, at the version the session asked for. */
+  initialize(params: Record<string, unknown> | undefined): Record<string, unknown> {
+    if (!this.initResult) throw new Error("initialize before ready()");
+    return sessionInitResult(this.initResult, params);
+  }
+
+  /** Forwards a client request; resolves with the child's answer under the client's own id. */
+  request(session: MuxSession, msg: JsonRpcRequest, related?: RelatedSink): Promise<JsonRpcResponse> {
+    this.touch();
+    if (!this.running || !this.initialized) {
+      return Promise.resolve(errorResponse(msg.id, SERVER_ERROR, `the ${this.opts.serviceName} server is not running; try again`));
+    }
+    const childId = this.nextId++;
+    const out: JsonRpcRequest = { ...msg, id: childId };
+    const p: Pending = { session, originalId: msg.id, related, resolve: () => {} };
+    const token = (msg.params?._meta as Record<string, unknown> | undefined)?.progressToken;
+    if (token !== undefined) {
+      // Two sessions may both use token 1; the child must see distinct ones.
+      p.childToken = `p${childId}`;
+      this.progress.set(p.childToken, { pendingId: childId, token });
+      out.params = { ...msg.params, _meta: { ...(msg.params!._meta as object), progressToken: p.childToken } };
+    }
+    this.track(session, msg);
+    return new Promise((resolve) => {
+      p.resolve = resolve;
+      this.pending.set(childId, p);
+      this.sendToChild(out);
+    });
+  }
+
+  /** A client notification: `initialized` is the bridge's to send; cancellations name the child's id. */
+  notify(session: MuxSession, msg: JsonRpcNotification): void {
+    this.touch();
+    if (msg.method === "notifications/initialized") return;
+    if (msg.method === "notifications/cancelled") {
+      const wanted = msg.params?.requestId;
+      for (const [childId, p] of this.pending) {
+        if (p.session?.id === session.id && p.originalId === wanted) {
+          this.sendToChild({ ...msg, params: { ...msg.params, requestId: childId } });
+        }
+      }
+      return;
+    }
+    if (this.running) this.sendToChild(msg);
+  }
+
+  /** A client's answer to a request the child made. */
+  respond(session: MuxSession, msg: JsonRpcResponse): void {
+    this.touch();
+    const key = `${session.id}\u0000${String(msg.id)}`;
+    const sr = this.serverRequests.get(key);
+    if (!sr) return;
+    this.serverRequests.delete(key);
+    this.sendToChild({ ...msg, id: sr.childId });
+  }
+
+  async stop(why: string, graceMs?: number): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.stopping = true;
+    try {
+      await child.stop(why, graceMs);
+    } finally {
+      this.stopping = false;
+    }
+  }
+
+  private touch(): void {
+    this.lastUsedAt = this.opts.now();
+    this.useSeq = ++useCounter;
+  }
+
+  private track(session: MuxSession, msg: JsonRpcRequest): void {
+    const uri = msg.params?.uri;
+    if (typeof uri !== "string") return;
+    if (msg.method === "resources/subscribe") {
+      if (!this.subscriptions.has(uri)) this.subscriptions.set(uri, new Set());
+      this.subscriptions.get(uri)!.add(session.id);
+    } else if (msg.method === "resources/unsubscribe") {
+      this.subscriptions.get(uri)?.delete(session.id);
+    }
+  }
+
+  private async start(secret: Secret | null): Promise<StdioChild> {
+    this.initialized = false;
+    const child = this.opts.spawn(secret, {
+      onMessage: (m) => {
+        if (this.child === child) this.fromChild(m);
+      },
+      onExit: (e) => {
+        if (this.child === child) this.childExited(e);
+      },
+    });
+    this.child = child;
+    const initId = this.nextId++;
+    const answer = new Promise<JsonRpcResponse>((resolve) => {
+      this.pending.set(initId, { session: null, originalId: initId, resolve });
+    });
+    this.sendToChild({
+      jsonrpc: "2.0",
+      id: initId,
+      method: "initialize",
+      params: this.initParams ?? BRIDGE_INIT_PARAMS,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<JsonRpcResponse>((resolve) => {
+      timer = setTimeout(
+        () => resolve(errorResponse(initId, SERVER_ERROR, `no answer within ${INIT_TIMEOUT_MS / 1000} s`)),
+        INIT_TIMEOUT_MS,
+      );
+      timer.unref?.();
+    });
+    const res = await Promise.race([answer, timeout]);
+    clearTimeout(timer);
+    this.pending.delete(initId);
+    if (res.error || !res.result || typeof res.result !== "object") {
+      await child.stop("it did not initialize");
+      throw new Error(`the ${this.opts.serviceName} server failed to start: ${res.error?.message ?? "initialize gave no result"}`);
+    }
+    this.initResult = res.result as Record<string, unknown>;
+    this.sendToChild({ jsonrpc: "2.0", method: "notifications/initialized" });
+    this.initialized = true;
+    return child;
+  }
+
+  private sendToChild(msg: JsonRpcMessage): void {
+    if (!this.child?.alive) return;
+    try {
+      this.child.send(msg);
+    } catch {
+      // The pipe broke: the exit handler is about to fail whatever is pending.
+    }
+  }
+
+  private childExited(exit: ChildExit): void {
+    this.initialized = false;
+    const why = `the ${this.opts.serviceName} server exited (${describeExit(exit)}) while handling this request`;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.progress.clear();
+    this.serverRequests.clear();
+    for (const p of pending) p.resolve(errorResponse(p.originalId, SERVER_ERROR, why));
+  }
+
+  private fromChild(msg: JsonRpcMessage): void {
+    if (isResponse(msg)) return this.answer(msg);
+    if (isRequest(msg)) return this.serverRequest(msg);
+    // What the child says on its own is not use: a chatty child must still idle-stop.
+    const note = msg as JsonRpcNotification;
+    if (note.method === "notifications/progress") {
+      const entry = this.progress.get(String(note.params?.progressToken));
+      const p = entry && this.pending.get(entry.pendingId);
+      if (!entry || !p?.session) return;
+      this.toSession(p.session, p.related, { ...note, params: { ...note.params, progressToken: entry.token } });
+      return;
+    }
+    if (note.method === "notifications/cancelled") {
+      for (const [key, sr] of this.serverRequests) {
+        if (sr.childId !== note.params?.requestId) continue;
+        this.serverRequests.delete(key);
+        sr.session.deliver({ ...note, params: { ...note.params, requestId: key.split("\u0000")[1] } });
+      }
+      return;
+    }
+    if (note.method === "notifications/resources/updated" && typeof note.params?.uri === "string") {
+      const subs = this.subscriptions.get(note.params.uri);
+      if (subs && subs.size > 0) {
+        for (const id of subs) this.sessions.get(id)?.deliver(note);
+        return;
+      }
+    }
+    if (note.method === "notifications/message") {
+      // A log line while exactly one session is waiting on the child is about that
+      // session's work; another user of a shared child has no business reading it.
+      const waiting = this.newestPendingBySession();
+      if (waiting.size === 1) {
+        const [p] = waiting.values();
+        this.toSession(p!.session!, p!.related, note);
+        return;
+      }
+    }
+    for (const s of this.sessions.values()) s.deliver(note);
+  }
+
+  /** Per session with requests in flight, its newest one. */
+  private newestPendingBySession(): Map<string, Pending> {
+    const out = new Map<string, Pending>();
+    for (const p of this.pending.values()) if (p.session) out.set(p.session.id, p);
+    return out;
+  }
+
+  private answer(msg: JsonRpcResponse): void {
+    if (typeof msg.id !== "number") return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (p.childToken) this.progress.delete(p.childToken);
+    if (p.session) this.touch();
+    p.resolve({ ...msg, id: p.originalId });
+  }
+
+  /**
+   * The child asks its client something (sampling, elicitation, roots). stdio carries no
+   * link to the request that caused it, so it goes to the session whose request is the
+   * newest still in flight (in per-user mode, the only one), on that request's stream.
+   */
+  private serverRequest(msg: JsonRpcRequest): void {
+    if (msg.method === "ping") {
+      this.sendToChild({ jsonrpc: "2.0", id: msg.id, result: {} });
+      return;
+    }
+    let target: Pending | undefined;
+    for (const p of this.pending.values()) if (p.session) target = p;
+    const session = target?.session ?? [...this.sessions.values()].at(-1);
+    if (session) {
+      const visibleId = `mcpd-${this.nextServerId++}`;
+      const key = `${session.id}\u0000${visibleId}`;
+      this.serverRequests.set(key, { session, childId: msg.id });
+      if (this.toSession(session, target?.related, { ...msg, id: visibleId })) return;
+      this.serverRequests.delete(key);
+    }
+    this.sendToChild(errorResponse(msg.id, INTERNAL_ERROR, `no client stream is open to answer ${msg.method}`));
+  }
+
+  private toSession(session: MuxSession, related: RelatedSink | undefined, msg: JsonRpcMessage): boolean {
+    if (related?.(msg)) return true;
+    return session.deliver(msg);
+  }
+}

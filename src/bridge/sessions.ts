@@ -1,0 +1,57 @@
+import { randomBytes } from "node:crypto";
+import type { JsonRpcMessage } from "./jsonrpc.ts";
+import type { MuxSession } from "./mux.ts";
+import type { SseStream } from "./sse.ts";
+
+/** A session nobody has used this long, with no stream open, is forgotten. */
+export const SESSION_IDLE_MS = 60 * 60_000;
+
+/** One client session: bound to the instance that created it, with at most one standing stream. */
+export class Session implements MuxSession {
+  /** 144 bits from the CSPRNG: a session id is as good as a password for its instance. */
+  readonly id = randomBytes(18).toString("base64url");
+  /** the GET stream (Streamable HTTP) or the event stream (legacy SSE) */
+  stream: SseStream | null = null;
+  lastActiveAt: number;
+
+  constructor(
+    readonly instanceRef: string,
+    readonly kind: "streamable" | "legacy" | "stateless",
+    now: number,
+  ) {
+    this.lastActiveAt = now;
+  }
+
+  deliver(msg: JsonRpcMessage): boolean {
+    return this.stream?.send(msg) ?? false;
+  }
+}
+
+export class SessionTable {
+  private readonly byId = new Map<string, Session>();
+
+  add(s: Session): void {
+    this.byId.set(s.id, s);
+  }
+
+  /** Another instance's session id answers like an unknown one. */
+  get(id: string, instanceRef: string): Session | undefined {
+    const s = this.byId.get(id);
+    return s && s.instanceRef === instanceRef ? s : undefined;
+  }
+
+  remove(s: Session): void {
+    this.byId.delete(s.id);
+    s.stream?.close();
+    s.stream = null;
+  }
+
+  /** Sessions to forget: idle past SESSION_IDLE_MS with no stream open. */
+  stale(now: number): Session[] {
+    return [...this.byId.values()].filter((s) => !s.stream && now - s.lastActiveAt >= SESSION_IDLE_MS);
+  }
+
+  all(): Session[] {
+    return [...this.byId.values()];
+  }
+}

@@ -1,0 +1,39 @@
+import type { Command } from "commander";
+import { runDaemon } from "../daemon/index.ts";
+import { startDetached } from "../daemon/detach.ts";
+import { McpdError } from "../util/errors.ts";
+import { pathsOf } from "./output.ts";
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description("start every service and serve the proxy; runs until SIGINT/SIGTERM or `mcpd stop`")
+    .option("--host <host>", "proxy address", "127.0.0.1")
+    .option("--port <port>", "proxy port", "8080")
+    .option("--detach", "run in the background; print the proxy URL and pid, then exit")
+    .option("--tui", "show the health view in this terminal while running")
+    .action(async (opts: { host: string; port: string; detach?: boolean; tui?: boolean }, cmd: Command) => {
+      const paths = pathsOf(cmd);
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new McpdError("usage", `--port: ${opts.port} is not a port number`);
+      if (!LOOPBACK.test(opts.host)) {
+        process.stderr.write(`mcpd: warning: --host ${opts.host} is not loopback; instance URLs are bearer secrets, so serve them only over TLS\n`);
+      }
+      if (opts.detach) {
+        const { pid, proxyUrl } = await startDetached(paths, ["--host", opts.host, "--port", String(port)]);
+        process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); stop it with: mcpd stop\n`);
+        return;
+      }
+      const daemon = await runDaemon({ paths, host: opts.host, port, log: opts.tui ? () => {} : undefined });
+      if (opts.tui) {
+        // Hook for the health view: it gets the in-process control client; leaving it stops the daemon.
+        const { runTui } = await import("../tui/run.tsx");
+        await runTui(daemon.client);
+        await daemon.stop("the health view was closed");
+      }
+      await daemon.done;
+      process.exit(0);
+    });
+}

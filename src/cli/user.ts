@@ -1,0 +1,131 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import { addUser, type AddUserResult } from "../accounts/onboard.ts";
+import { instanceUrl, proxyAddress, type ProxyAddress } from "../accounts/instanceUrl.ts";
+import { listAccounts, type AccountRow } from "../accounts/listAccounts.ts";
+import { removeUser, type RemoveUserResult } from "../accounts/removeUser.ts";
+import { checkUserId, defaultUserId } from "../accounts/userId.ts";
+import { loadRegistry, type Registry } from "../registry/load.ts";
+import type { Service } from "../registry/schema.ts";
+import { McpdError } from "../util/errors.ts";
+import { formatTable, pathsOf, printJson } from "./output.ts";
+import { readKey } from "./readKey.ts";
+import { withStore } from "./withStore.ts";
+
+export function serviceNamed(registry: Registry, name: string): Service {
+  const s = registry.get(name);
+  if (!s) {
+    const known = registry.services.map((x) => x.name).join(", ") || "none";
+    throw new McpdError("unknown-service", `no service "${name}" in ${registry.portsDir} (configured: ${known})`);
+  }
+  return s;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The stable `--json` shape of `user add` (documented in the README). */
+export function describeAdded(r: AddUserResult, service: Service, addr: ProxyAddress) {
+  return {
+    user: r.userId,
+    service: r.service,
+    ref: r.ref,
+    instanceId: r.instanceId,
+    url: r.instanceId ? instanceUrl(addr, r.instanceId, service) : null,
+    instance: r.instance,
+    key: r.key,
+    fingerprint: r.fingerprint,
+    validated: r.validated,
+  };
+}
+
+/** The stable `--json` shape of one `user list` row (documented in the README). */
+export function describeAccount(r: AccountRow) {
+  return {
+    user: r.userId,
+    service: r.service,
+    ref: r.ref,
+    fingerprint: r.fingerprint,
+    created: iso(r.createdAt),
+    keyUpdated: iso(r.keyUpdatedAt),
+    suspended: r.suspended,
+  };
+}
+
+export function describeRemoved(r: RemoveUserResult) {
+  return { user: r.userId, services: r.services, revokedInstances: r.revokedInstances, deletedKeys: r.deletedKeys, userRemoved: r.userRemoved };
+}
+
+function printAdded(d: ReturnType<typeof describeAdded>): void {
+  const checked = { local: "checked locally", http: "accepted by the service's API", none: "no check configured", skipped: "not checked (--no-validate)" }[d.validated];
+  const keyLine = d.key === "none" ? "" : ` Key ${d.key} (fingerprint ${d.fingerprint}, ${checked}).`;
+  if (d.url) {
+    const what = d.instance === "rotated" ? "New instance URL (the old one no longer works)" : "Instance URL";
+    process.stdout.write(
+      `${d.user} is on ${d.service}.${keyLine}\n${what}, shown once; it works without a password, so keep it secret:\n  ${d.url}\n`,
+    );
+  } else {
+    process.stdout.write(
+      `${d.user} is on ${d.service}.${keyLine}\nTheir instance URL is unchanged (ref ${d.ref}). Lost it? mcpd instance rotate ${d.ref}\n`,
+    );
+  }
+}
+
+export function registerUser(program: Command): void {
+  const user = program.command("user").description("onboard, list and remove users");
+
+  user
+    .command("add")
+    .description("store a user's key for a service (checked with the service's API) and print their instance URL")
+    .requiredOption("--service <name>", "the service, as in mcp-ports/<name>/config.json")
+    .option("--user <id>", "user id (default: your login name)")
+    .option("--key-stdin", "read the key from stdin instead of asking for it")
+    .option("--no-validate", "store the key without checking it with the service's API")
+    .option("--rotate", "issue a new instance URL even if the user has one (the old URL stops working)")
+    .option("--host <host>", "proxy host in the printed URL (env MCPD_HOST; default 127.0.0.1)")
+    .option("--port <port>", "proxy port in the printed URL (env MCPD_PORT; default 8080)")
+    .option("--json", "machine-readable output")
+    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; validate: boolean; rotate?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+      const paths = pathsOf(cmd);
+      const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
+      const addr = proxyAddress(opts);
+      const userId = checkUserId(opts.user ?? defaultUserId());
+      const secret = service.credential ? await readKey(`${service.credential.label} for ${userId} on ${service.name}: `, { fromStdin: opts.keyStdin === true }) : null;
+      const result = await withStore(paths.dbFile, (store) =>
+        addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate }),
+      );
+      const out = describeAdded(result, service, addr);
+      if (opts.json) printJson(out);
+      else printAdded(out);
+    });
+
+  user
+    .command("list")
+    .description("users and their services: instance ref, key fingerprint (never keys or URLs)")
+    .option("--json", "machine-readable output")
+    .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const { dbFile } = pathsOf(cmd);
+      const rows = existsSync(dbFile) ? (await withStore(dbFile, listAccounts)).map(describeAccount) : [];
+      if (opts.json) return printJson(rows);
+      if (!rows.length) return void process.stdout.write("no users yet; add one with: mcpd user add --service <name>\n");
+      process.stdout.write(
+        formatTable(
+          ["USER", "SERVICE", "REF", "KEY", "CREATED", "SUSPENDED"],
+          rows.map((r) => [r.user, r.service ?? "-", r.ref ?? "-", r.fingerprint ?? "-", r.created ?? "-", r.suspended ? "yes" : "no"]),
+        ),
+      );
+    });
+
+  user
+    .command("remove <user>")
+    .description("revoke a user's instance URLs and delete their keys (all services, or one)")
+    .option("--service <name>", "only this service")
+    .option("--json", "machine-readable output")
+    .action(async (userId: string, opts: { service?: string; json?: boolean }, cmd: Command) => {
+      const { dbFile } = pathsOf(cmd);
+      if (!existsSync(dbFile)) throw new McpdError("unknown-user", `no user "${userId}" (no mcpd database at ${dbFile} yet)`);
+      const r = describeRemoved(await withStore(dbFile, (store) => removeUser(store, userId, { service: opts.service })));
+      if (opts.json) return printJson(r);
+      const urls = `${r.revokedInstances} instance URL${r.revokedInstances === 1 ? "" : "s"}`;
+      process.stdout.write(`Removed ${r.user} from ${r.services.join(", ")}: revoked ${urls}, deleted ${r.deletedKeys} key${r.deletedKeys === 1 ? "" : "s"}.\n`);
+    });
+}

@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import type { Paths } from "../config/paths.ts";
+import { localClient } from "../control/local.ts";
+import { serveControl, type ControlBackend } from "../control/server.ts";
+import type { ControlClient, StateChange } from "../control/types.ts";
+import { loadKeyring } from "../crypto/masterKey.ts";
+import { loadRegistry } from "../registry/load.ts";
+import { openStore } from "../store/index.ts";
+import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/index.ts";
+import { tailLog } from "../supervisor/logs.ts";
+import { STOP_GRACE_MS } from "../supervisor/runner.ts";
+import { claimPidFile } from "./pidfile.ts";
+import { NO_METRICS, startProxy, type ProxyHandle } from "./proxy.ts";
+import { buildStatus } from "./status.ts";
+import { selfCommand } from "../util/self.ts";
+import { McpdError } from "../util/errors.ts";
+import { portProblem } from "../supervisor/ports.ts";
+
+/** In-flight proxy requests get this long to finish once mcpd is asked to stop. */
+export const DRAIN_TIMEOUT_MS = 5_000;
+
+export interface DaemonOptions {
+  paths: Paths;
+  host: string;
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  /** transitions as lines on stderr; the TUI turns this off */
+  log?: (line: string) => void;
+  /** SIGINT/SIGTERM stop the daemon (off in tests that drive it in-process) */
+  handleSignals?: boolean;
+  stopGraceMs?: number;
+  drainMs?: number;
+  /** spawn the orphan reaper (off only for in-process tests) */
+  reaper?: boolean;
+}
+
+export interface DaemonHandle {
+  pid: number;
+  proxyUrl: string;
+  /** the control plane in-process, for `mcpd start --tui` */
+  client: ControlClient;
+  /** drain, stop children, release the data dir; idempotent */
+  stop(reason?: string): Promise<void>;
+  /** resolves when the daemon has stopped */
+  done: Promise<void>;
+}
+
+/** One running mcpd: registry, store, supervisor, proxy, control socket, shutdown. */
+export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
+  const { paths } = o;
+  const log = o.log ?? ((line: string) => process.stderr.write(`mcpd: ${line}\n`));
+  const registry = loadRegistry(paths.portsDir);
+  const pid = claimPidFile(paths.pidFile, paths.dataDir);
+  const cleanups: Array<() => void | Promise<void>> = [pid.release];
+  const cleanupNow = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+  try {
+    const store = openStore(paths.dbFile);
+    cleanups.push(() => store.close());
+    const keyring = await loadKeyring(paths.keyFile, { create: true, env: o.env });
+    // Made fresh at each boot: services refuse requests without it, so nothing on the machine skips the proxy.
+    const internalToken = randomBytes(32).toString("base64url");
+    // --data in its argv only so `ps` shows whose reaper it is.
+    const tracker: GroupTracker | null = o.reaper === false ? null : startReaper([...selfCommand(), "--data", paths.dataDir, "__reaper"]);
+    if (tracker) cleanups.push(() => tracker.close());
+    const supervisor = createSupervisor({ registry, internalToken, logsDir: paths.logsDir, env: o.env, tracker: tracker ?? undefined, stopGraceMs: o.stopGraceMs });
+    supervisor.onChange((c: StateChange) => log(`${c.service}: ${c.from} → ${c.to} (${c.reason})`));
+
+    const taken = o.port === 0 ? null : await portProblem(o.port, o.host);
+    if (taken) throw new McpdError("proxy-port", `cannot serve the proxy on ${o.host}:${o.port}: ${taken}; pick another with --port`);
+    const proxy: ProxyHandle = await startProxy({ registry, store, keyring, internalToken, gate: supervisor, host: o.host, port: o.port });
+    const proxyUrl = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${proxy.server.port}`;
+    const startedAt = Date.now();
+
+    let stopping: Promise<void> | null = null;
+    let resolveDone!: () => void;
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const backend: ControlBackend = {
+      status: () =>
+        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s) ?? NO_METRICS, pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
+      restart: (s) => supervisor.restart(s),
+      stop: () => void stop("mcpd stop"),
+      logTail: (s, n) => {
+        supervisor.state(s); // unknown service → a clear error
+        return tailLog(supervisor.logFile(s), n);
+      },
+      recentChanges: (s) => supervisor.recentChanges(s),
+      onChange: (fn) => supervisor.onChange(fn),
+      metricsText: () => proxy.prometheus(),
+    };
+    const control = serveControl(backend, paths.controlSocket);
+
+    async function stop(reason = "stopping"): Promise<void> {
+      stopping ??= (async () => {
+        log(`${reason}: draining requests, stopping services`);
+        control.close();
+        // Stop accepting; let requests already in flight finish, but not forever.
+        void proxy.server.stop(false);
+        const deadline = Date.now() + (o.drainMs ?? DRAIN_TIMEOUT_MS);
+        while (proxy.server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
+        await proxy.server.stop(true);
+        await proxy.close().catch(() => {});
+        await supervisor.stopAll(reason);
+        await cleanupNow();
+        log("stopped");
+        resolveDone();
+      })();
+      return stopping;
+    }
+
+    if (o.handleSignals !== false) {
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.on(sig, () => {
+          if (stopping) {
+            log(`${sig} again: not waiting for services any longer`);
+            process.exit(1); // the reaper still SIGKILLs every group once our pipe closes
+          }
+          void stop(`${sig} received`);
+        });
+      }
+    }
+
+    supervisor.startAll();
+    log(`proxy listening on ${proxyUrl} (pid ${process.pid}, data ${paths.dataDir})`);
+    return { pid: process.pid, proxyUrl, client: localClient(backend), stop, done };
+  } catch (e) {
+    await cleanupNow();
+    throw e;
+  }
+}
+
+export { STOP_GRACE_MS };

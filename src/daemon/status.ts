@@ -1,0 +1,56 @@
+import type { DaemonStatus, ServiceMetrics, ServiceStatus } from "../control/types.ts";
+import type { Registry } from "../registry/load.ts";
+import type { Store } from "../store/index.ts";
+import type { Supervisor } from "../supervisor/index.ts";
+import { VERSION } from "../version.ts";
+
+export interface StatusSources {
+  registry: Registry;
+  store: Store;
+  supervisor: Supervisor;
+  metrics(service: string): ServiceMetrics;
+  pid: number;
+  startedAt: number;
+  proxyUrl: string;
+  dataDir: string;
+  portsDir: string;
+}
+
+/** The DaemonStatus that `mcpd status --json`, /events and the TUI all see. */
+export function buildStatus(s: StatusSources): DaemonStatus {
+  const live = s.store.instances.listLive();
+  const usersOf = new Map<string, Set<string>>();
+  for (const i of live) (usersOf.get(i.service) ?? usersOf.set(i.service, new Set()).get(i.service)!).add(i.userId);
+  const supervised = new Set(s.supervisor.names());
+  const services: ServiceStatus[] = s.registry.services.map((svc) => {
+    const metrics = s.metrics(svc.name);
+    const run = supervised.has(svc.name)
+      ? s.supervisor.snapshot(svc.name)
+      : // stdio services: their children are the bridge's, started per request
+        { state: "idle" as const, crashLoop: false, pid: null, startedAt: null, restarts: 0, lastExit: null, lastError: null };
+    return {
+      name: svc.name,
+      title: svc.title ?? svc.name,
+      prefix: svc.prefix,
+      port: svc.port,
+      transport: svc.transport,
+      start: svc.start,
+      ...run,
+      users: usersOf.get(svc.name)?.size ?? 0,
+      children: null,
+      metrics,
+    };
+  });
+  return {
+    version: VERSION,
+    pid: s.pid,
+    startedAt: s.startedAt,
+    proxyUrl: s.proxyUrl,
+    dataDir: s.dataDir,
+    portsDir: s.portsDir,
+    users: s.store.users.list().length,
+    instances: live.length,
+    requestsPerSec: services.reduce((n, x) => n + x.metrics.requestsPerSec, 0),
+    services,
+  };
+}

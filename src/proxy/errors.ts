@@ -1,0 +1,39 @@
+import type { RpcPeek } from "./jsonrpc.ts";
+
+/** JSON-RPC error codes the proxy answers with (-32000..-32099 is the server-defined range). */
+const RPC_CODE: Record<number, number> = {
+  403: -32003,
+  404: -32001,
+  413: -32600,
+  429: -32029,
+  502: -32002,
+  503: -32002,
+  504: -32004,
+};
+
+export interface ProxyErrorInit {
+  status: number;
+  /** Stable for scripts and tests: "unknown-instance", "rate-limited", "service-unavailable" … */
+  code: string;
+  /** A sentence a person can act on; never a credential or an instance id. */
+  message: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * An error the proxy itself makes. A JSON-RPC request gets a JSON-RPC error object (one
+ * per request id, so a client waiting on an id gets its answer); anything else gets
+ * `{ "error": { code, message } }`. The HTTP status is the same either way.
+ */
+export function errorResponse(e: ProxyErrorInit, rpc: RpcPeek | null): Response {
+  const headers = { "content-type": "application/json", "cache-control": "no-store", ...e.headers };
+  const body = rpc ? rpcErrorBody(e, rpc) : { error: { code: e.code, message: e.message } };
+  return new Response(JSON.stringify(body), { status: e.status, headers });
+}
+
+export function rpcErrorBody(e: Pick<ProxyErrorInit, "status" | "code" | "message">, rpc: RpcPeek): unknown {
+  const error = { code: RPC_CODE[e.status] ?? -32000, message: e.message, data: { code: e.code } };
+  const one = (id: string | number | null) => ({ jsonrpc: "2.0", id, error });
+  if (rpc.batch) return rpc.ids.length ? rpc.ids.map(one) : [one(null)];
+  return one(rpc.ids[0] ?? null);
+}

@@ -1,0 +1,225 @@
+import type { Server } from "bun";
+import type { Secret } from "../crypto/secret.ts";
+import type { Registry } from "../registry/load.ts";
+import type { Service } from "../registry/schema.ts";
+import type { AuditWriter } from "./audit.ts";
+import { readBody } from "./body.ts";
+import { finish, type RequestContext } from "./context.ts";
+import { preflight } from "./cors.ts";
+import type { Credentials } from "./credential.ts";
+import type { StoreEpoch } from "./epoch.ts";
+import { errorResponse, type ProxyErrorInit } from "./errors.ts";
+import { forward, type ForwardResult } from "./forward.ts";
+import { formatCredential, requestHeaders } from "./headers.ts";
+import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
+import type { Metrics } from "./metrics.ts";
+import { checkOrigin } from "./origin.ts";
+import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
+import type { Resolver } from "./resolve.ts";
+import { CLIENT_IDLE_TIMEOUT_SEC, respond } from "./respond.ts";
+import { parseRoute } from "./route.ts";
+import type { SessionTable } from "./sessions.ts";
+
+/** Beyond the gate's own bound: a gate that never settles must not hang a client. */
+export const ACQUIRE_TIMEOUT_MS = 15_000;
+/** Told to clients of a service that is (re)starting. */
+const RETRY_AFTER_SEC = "2";
+
+export interface ServiceGate {
+  acquire(service: string): Promise<{ port: number }>;
+}
+
+/** A stdio service's HTTP front (src/bridge): the proxy resolves and opens the key, the bridge runs the child. */
+export interface StdioHandler {
+  handle(req: Request, ctx: { instanceRef: string; userId: string; secret: Secret | null; publicPrefix: string }): Promise<Response>;
+}
+
+export interface HandlerDeps {
+  registry: Registry;
+  gate: ServiceGate;
+  internalToken: string;
+  allowedOrigins: readonly string[];
+  now: () => number;
+  epoch: StoreEpoch;
+  resolver: Resolver;
+  credentials: Credentials;
+  limiter: RateLimiter;
+  sessions: SessionTable;
+  audit: AuditWriter;
+  metrics: Metrics;
+  bridges?: Map<string, StdioHandler>;
+  keepaliveMs?: number;
+}
+
+/** Not JSON-RPC known yet (the body is unread), but a JSON POST is answered in JSON-RPC's shape. */
+const looksRpc = (req: Request): RpcPeek | null =>
+  req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false } : null;
+
+/** What the service itself answers for a session it does not know; a foreign session gets the same. */
+const SESSION_NOT_FOUND = () =>
+  Response.json({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "Session not found" } }, { status: 404 });
+
+/** The request path, top to bottom: DESIGN.md "What the proxy does to a request". */
+export function createHandler(d: HandlerDeps): (req: Request, server: Server<unknown> | null) => Promise<Response> {
+  const sinks = { audit: d.audit, metrics: d.metrics };
+
+  return async function handle(req, server) {
+    const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: null, instance: null, rpc: null, bytesIn: 0 };
+    const fail = (e: ProxyErrorInit, rpc: RpcPeek | null = ctx.rpc, event: string | null = null) => {
+      finish(ctx, { status: e.status, bytesOut: 0, event }, sinks);
+      return errorResponse(e, rpc);
+    };
+
+    // 0. Browsers: DNS-rebinding protection, then CORS preflight.
+    const origin = req.headers.get("origin");
+    const originOk = checkOrigin(origin, d.allowedOrigins);
+    if (!originOk.ok) return errorResponse({ status: 403, code: originOk.code, message: originOk.message }, looksRpc(req));
+    if (req.method === "OPTIONS" && origin) return preflight(req, origin);
+
+    // 1. Route and resolve: instance id → (user, service). Unknown id and wrong service look alike.
+    const url = new URL(req.url);
+    const route = parseRoute(url.pathname);
+    if (!route) {
+      return errorResponse({ status: 404, code: "not-an-instance-url", message: "use your instance URL: /{instanceId}/{service}/mcp" }, looksRpc(req));
+    }
+    d.epoch.check();
+    const found = d.resolver.resolve(route.instanceId, route.service);
+    const service: Service | undefined = d.registry.get(route.service);
+    if (service) ctx.service = service.name;
+    if (!found.ok) {
+      ctx.instance = found.instance ?? null;
+      return fail({ status: found.status, code: found.code, message: found.message }, looksRpc(req), found.code);
+    }
+    if (!service) return fail({ status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, looksRpc(req));
+    const instance = (ctx.instance = found.instance);
+
+    // 2. Rate limit per instance.
+    const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
+    const allowed = d.limiter.take(instance.ref, { requestsPerMinute, burst: burst ?? defaultBurst(requestsPerMinute) });
+    if (!allowed.ok) {
+      return fail(
+        { status: 429, code: "rate-limited", message: `instance ${instance.ref} is over ${requestsPerMinute} requests per minute; retry in ${allowed.retryAfterSec} s`, headers: { "retry-after": String(allowed.retryAfterSec) } },
+        looksRpc(req),
+      );
+    }
+
+    // Body, bounded by maxBodyBytes; held whole (it is small) so the method and tool can be audited.
+    const body = await readBody(req, maxBodyBytes, service.name);
+    if (!body.ok) return fail({ status: 413, code: body.code, message: body.message }, looksRpc(req));
+    ctx.bytesIn = body.bytes.byteLength;
+    ctx.rpc = peekRpc(body.bytes, req.headers.get("content-type"));
+
+    // 6. Sessions are bound to the instance that opened them.
+    const sessionId = req.headers.get("mcp-session-id");
+    const legacySession = url.searchParams.get("sessionId");
+    for (const id of [sessionId, legacySession]) {
+      if (id === null) continue;
+      const s = d.sessions.check(service.name, id, instance.ref);
+      if (!s.ok) {
+        finish(ctx, { status: 404, bytesOut: 0, event: s.reason === "mismatch" ? "session-mismatch" : "unknown-session" }, sinks);
+        return SESSION_NOT_FOUND();
+      }
+    }
+
+    // 3–4. The user's credential in, everything the client could spoof out.
+    const cred = d.credentials.get(instance.userId, service.name);
+    if (!cred.ok) return fail({ status: 500, code: cred.code, message: cred.message });
+    const inject = service.credential?.inject;
+    const headers = requestHeaders(req.headers, {
+      credentialHeader: inject?.header ?? null,
+      credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal()) : null,
+      userId: instance.userId,
+      instanceRef: instance.ref,
+      internalToken: d.internalToken,
+    });
+    const path = (route.rest || service.mcpPath) + url.search;
+    // The answer may take as long as upstreamTimeoutMs; Bun's idle timeout must not cut it
+    // first (respond.ts puts it back once the answer is not a stream).
+    server?.timeout(req, 0);
+
+    // 5. Forward: a stdio service goes through its bridge, an HTTP one to its port.
+    let sent: ForwardResult;
+    let upstreamUrl: URL;
+    if (service.transport === "stdio") {
+      const bridge = d.bridges?.get(service.name);
+      if (!bridge) return fail({ status: 503, code: "service-unavailable", message: `service ${service.name} is a stdio service and this mcpd has no bridge for it` });
+      upstreamUrl = new URL(`http://127.0.0.1${path}`);
+      const bridged = new Request(upstreamUrl, { method: req.method, headers, body: body.bytes.byteLength ? (body.bytes as Uint8Array<ArrayBuffer>) : undefined, signal: req.signal });
+      try {
+        const res = await bridge.handle(bridged, { instanceRef: instance.ref, userId: instance.userId, secret: cred.secret, publicPrefix: route.prefix });
+        sent = { ok: true, res, abort: () => {} };
+      } catch (e) {
+        sent = { ok: false, kind: "failed", detail: (e as Error).message };
+      }
+    } else {
+      // A listening stream (GET for server-initiated messages) may stay silent, and some
+      // servers send no headers until their first event: no time limit on it.
+      const listening = req.method === "GET" && (req.headers.get("accept") ?? "").includes("text/event-stream");
+      const reached = await reach(d.gate, service.name, (port) => {
+        upstreamUrl = new URL(`http://127.0.0.1:${port}${path}`);
+        const timeoutMs = listening ? 0 : upstreamTimeoutMs;
+        return forward(upstreamUrl.href, { method: req.method, headers, body: body.bytes, clientSignal: req.signal, timeoutMs });
+      });
+      if ("unavailable" in reached) {
+        server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
+        return fail({ status: 503, code: "service-unavailable", message: reached.unavailable, headers: { "retry-after": RETRY_AFTER_SEC } });
+      }
+      sent = reached;
+    }
+    if (!sent.ok) {
+      server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
+      if (sent.kind === "aborted") {
+        finish(ctx, { status: 499, bytesOut: 0, event: "client-gone", error: false }, sinks);
+        return new Response(null, { status: 499 });
+      }
+      return fail(upstreamFailure(service, sent));
+    }
+
+    // 7–8. Stream the answer back; the audit row is written when it ends.
+    return respond({
+      req, server, ctx, res: sent.res, abort: sent.abort, service: service.name, instanceRef: instance.ref,
+      publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs,
+    });
+  };
+}
+
+/**
+ * Asks the gate for the port (it starts an on-demand service and waits, bounded, for a
+ * restarting one), then forwards. A refused connection means nothing was sent, so after
+ * asking the gate again it is retried once: a request that lands in a restart waits for
+ * it instead of failing.
+ */
+async function reach(
+  gate: ServiceGate,
+  name: string,
+  send: (port: number) => Promise<ForwardResult>,
+): Promise<ForwardResult | { unavailable: string }> {
+  let last: ForwardResult | null = null;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let port: number;
+    try {
+      port = (await withTimeout(gate.acquire(name), ACQUIRE_TIMEOUT_MS, `service ${name} did not become ready within ${ACQUIRE_TIMEOUT_MS / 1000} s`)).port;
+    } catch (e) {
+      return { unavailable: (e as Error).message || `service ${name} is unavailable` };
+    }
+    last = await send(port);
+    if (last.ok || last.kind !== "refused") return last;
+  }
+  return { unavailable: `service ${name} is not accepting connections (it may be restarting); try again in a moment` };
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+function upstreamFailure(service: Service, f: Exclude<ForwardResult, { ok: true }>): ProxyErrorInit {
+  switch (f.kind) {
+    case "timeout":
+      return { status: 504, code: "service-timeout", message: `service ${service.name} did not answer within ${service.limits.upstreamTimeoutMs / 1000} s (limits.upstreamTimeoutMs)` };
+    case "refused":
+      return { status: 503, code: "service-unavailable", message: `service ${service.name} is not accepting connections (it may be restarting); try again in a moment`, headers: { "retry-after": RETRY_AFTER_SEC } };
+    default:
+      return { status: 502, code: "service-broke-off", message: `service ${service.name} closed the connection before answering (it may have crashed); try again` };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Header rewriting, both directions. Pure functions of their inputs: the client never
+ * chooses the credential, the user or the internal token, because every header that could
+ * carry them is dropped before the proxy's own are set.
+ */
+
+/** RFC 9110 §7.6.1 (plus the RFC 2616 names some clients still send); meaningful for one hop only. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "proxy-connection",
+  "keep-alive",
+  "te",
+  "transfer-encoding",
+  "upgrade",
+  "trailer",
+  "proxy-authenticate",
+  "proxy-authorization",
+]);
+
+/** Names listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
+function connectionNamed(headers: Headers): Set<string> {
+  const named = new Set<string>();
+  const value = headers.get("connection");
+  if (value) for (const n of value.split(",")) if (n.trim()) named.add(n.trim().toLowerCase());
+  return named;
+}
+
+export interface Injection {
+  /** The service's credential header (`credential.inject.header`), if it has one. */
+  credentialHeader: string | null;
+  /** `inject.format` with `{secret}` replaced; null when the user has no key for it. */
+  credentialValue: string | null;
+  userId: string;
+  instanceRef: string;
+  internalToken: string;
+}
+
+/**
+ * What the service receives. Dropped: hop-by-hop headers, names listed in Connection,
+ * every x-mcpd-*, the credential header, Host (fetch sets the service's) and
+ * Content-Length (the forwarded body sets its own). Set: the credential, x-mcpd-user,
+ * x-mcpd-instance (the public ref), x-mcpd-internal. Everything else passes, including
+ * Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name and Last-Event-ID.
+ */
+export function requestHeaders(incoming: Headers, inj: Injection): Headers {
+  const named = connectionNamed(incoming);
+  const credential = inj.credentialHeader?.toLowerCase() ?? null;
+  const out = new Headers();
+  incoming.forEach((value, name) => {
+    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith("x-mcpd-")) return;
+    if (name === credential || name === "host" || name === "content-length" || name === "accept-encoding") return;
+    out.append(name, value);
+  });
+  // The hop to the service is loopback: compressing it costs CPU for nothing and would
+  // hide SSE event boundaries from the proxy.
+  out.set("accept-encoding", "identity");
+  if (inj.credentialHeader && inj.credentialValue !== null) out.set(inj.credentialHeader, inj.credentialValue);
+  out.set("x-mcpd-user", inj.userId);
+  out.set("x-mcpd-instance", inj.instanceRef);
+  out.set("x-mcpd-internal", inj.internalToken);
+  return out;
+}
+
+/** `inject.format` with the secret in place of `{secret}`. */
+export function formatCredential(format: string, secret: string): string {
+  return format.split("{secret}").join(secret);
+}
+
+/**
+ * What the client receives: the service's headers minus hop-by-hop ones and any
+ * x-mcpd-*, minus Content-Length when the body will be re-streamed (its length is then
+ * the proxy's business).
+ */
+export function responseHeaders(upstream: Headers, opts: { keepLength: boolean }): Headers {
+  const named = connectionNamed(upstream);
+  const out = new Headers();
+  upstream.forEach((value, name) => {
+    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith("x-mcpd-")) return;
+    if (name === "content-length" && !opts.keepLength) return;
+    if (name === "date") return;
+    out.append(name, value);
+  });
+  return out;
+}
+
+/** Set on every event stream: proxies in front of mcpd (nginx) must not buffer or transform it. */
+export function markStream(h: Headers): void {
+  h.set("cache-control", "no-cache, no-transform");
+  h.set("x-accel-buffering", "no");
+}

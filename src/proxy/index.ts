@@ -1,0 +1,108 @@
+import type { Server } from "bun";
+import type { ServiceMetrics, ServiceState } from "../control/types.ts";
+import type { Keyring } from "../crypto/seal.ts";
+import type { Registry } from "../registry/load.ts";
+import type { Store } from "../store/index.ts";
+import { AuditWriter } from "./audit.ts";
+import { Credentials } from "./credential.ts";
+import { StoreEpoch } from "./epoch.ts";
+import { createHandler, type StdioHandler } from "./handle.ts";
+import { Metrics, type InstanceMetrics } from "./metrics.ts";
+import { RateLimiter } from "./rateLimit.ts";
+import { Resolver } from "./resolve.ts";
+import { CLIENT_IDLE_TIMEOUT_SEC } from "./respond.ts";
+import { SessionTable } from "./sessions.ts";
+
+export type { StdioHandler } from "./handle.ts";
+export type { InstanceMetrics } from "./metrics.ts";
+
+/** The supervisor, as the proxy sees it. */
+export interface ServiceGate {
+  /** The port once the service can take a request; starts on-demand services; rejects (McpdError "service-unavailable") within a bounded time. */
+  acquire(service: string): Promise<{ port: number }>;
+  state(service: string): ServiceState;
+}
+
+export interface ProxyDeps {
+  registry: Registry;
+  store: Store;
+  keyring: Keyring;
+  /** sent as x-mcpd-internal; services refuse requests without it */
+  internalToken: string;
+  gate: ServiceGate;
+  now?: () => number;
+  /** Browser origins allowed besides loopback ones (exact "scheme://host[:port]", or "*"). */
+  allowedOrigins?: string[];
+  /** stdio services' bridges by service name (src/bridge createStdioBridge). */
+  bridges?: Map<string, StdioHandler>;
+  /** Keep-alive comment period on idle event streams (default 15 s; tests shorten it). */
+  keepaliveMs?: number;
+}
+
+export interface Proxy {
+  fetch(req: Request, server: Server<unknown> | null): Promise<Response>;
+  metrics: {
+    snapshot(service: string): ServiceMetrics;
+    prometheus(): string;
+    instances(): InstanceMetrics[];
+  };
+  /** Drop cached instances and keys now (for changes made on the daemon's own store connection). */
+  invalidate(): void;
+  /** Writes the queued audit rows; requests after it are not audited. */
+  close(): Promise<void>;
+}
+
+export function createProxy(deps: ProxyDeps): Proxy {
+  const now = deps.now ?? Date.now;
+  const epoch = new StoreEpoch(deps.store);
+  const resolver = new Resolver(deps.store);
+  const credentials = new Credentials(deps.store, deps.keyring, now);
+  epoch.onChange(() => (resolver.clear(), credentials.clear()));
+  const sessions = new SessionTable(now);
+  const metrics = new Metrics(now, (s) => sessions.countFor(s));
+  const audit = new AuditWriter(deps.store);
+  const handle = createHandler({
+    registry: deps.registry,
+    gate: deps.gate,
+    internalToken: deps.internalToken,
+    allowedOrigins: deps.allowedOrigins ?? [],
+    now,
+    epoch,
+    resolver,
+    credentials,
+    limiter: new RateLimiter(now),
+    sessions,
+    audit,
+    metrics,
+    bridges: deps.bridges,
+    keepaliveMs: deps.keepaliveMs,
+  });
+  return {
+    fetch: handle,
+    metrics: { snapshot: (s) => metrics.snapshot(s), prometheus: () => metrics.prometheus(), instances: () => metrics.instanceList() },
+    invalidate: () => epoch.invalidate(),
+    close: async () => {
+      audit.close();
+      credentials.clear();
+    },
+  };
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** Binds the proxy. Anything but loopback exposes every instance URL to the network: say so. */
+export function serveProxy(proxy: Proxy, opts: { host: string; port: number; warn?: (line: string) => void }): Server<unknown> {
+  if (!LOOPBACK.has(opts.host)) {
+    (opts.warn ?? console.error)(
+      `mcpd: warning: the proxy listens on ${opts.host}, not loopback: anyone who can reach this port and knows an instance URL can use it; put TLS in front`,
+    );
+  }
+  return Bun.serve({
+    hostname: opts.host,
+    port: opts.port,
+    idleTimeout: CLIENT_IDLE_TIMEOUT_SEC,
+    fetch: (req, server) => proxy.fetch(req, server as Server<unknown>),
+    error: () =>
+      Response.json({ error: { code: "internal", message: "mcpd's proxy failed on this request; see the daemon's output" } }, { status: 500 }),
+  }) as Server<unknown>;
+}

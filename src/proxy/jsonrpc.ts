@@ -1,0 +1,54 @@
+/** What the proxy learns from a JSON-RPC POST body, for the audit row and for error replies. */
+export interface RpcPeek {
+  /** The first message's method (`tools/call`, `initialize` …), null for responses. */
+  method: string | null;
+  /** For `tools/call`, the tool's name. */
+  tool: string | null;
+  /** Ids of the requests in the body: the ones that expect an answer. */
+  ids: Array<string | number>;
+  batch: boolean;
+}
+
+/** Bodies past this are only scanned at the head: the method and tool name come first in practice. */
+const FULL_PARSE_MAX_BYTES = 256 * 1024;
+const HEAD_SCAN_BYTES = 4096;
+
+const asId = (v: unknown): string | number | null => (typeof v === "string" || typeof v === "number" ? v : null);
+
+/**
+ * Reads the method, tool name and ids from a body, or null when it is not JSON-RPC.
+ * Cheap: one JSON.parse of a body the proxy holds anyway (bounded by maxBodyBytes), or a
+ * scan of the first 4 KiB of a huge one.
+ */
+export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek | null {
+  if (!contentType?.includes("json") || body.length === 0) return null;
+  if (body.length > FULL_PARSE_MAX_BYTES) return scanHead(body);
+  let msg: unknown;
+  try {
+    msg = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return null;
+  }
+  const list = Array.isArray(msg) ? msg : [msg];
+  const first = list[0] as Record<string, unknown> | undefined;
+  if (!first || typeof first !== "object" || first.jsonrpc !== "2.0") return null;
+  const ids: Array<string | number> = [];
+  for (const m of list as Array<Record<string, unknown>>) {
+    const id = m && typeof m.method === "string" ? asId(m.id) : null;
+    if (id !== null) ids.push(id);
+  }
+  const method = typeof first.method === "string" ? first.method : null;
+  const params = first.params as Record<string, unknown> | undefined;
+  const tool = method === "tools/call" && typeof params?.name === "string" ? params.name : null;
+  return { method, tool, ids, batch: Array.isArray(msg) };
+}
+
+function scanHead(body: Uint8Array): RpcPeek | null {
+  const head = new TextDecoder().decode(body.subarray(0, HEAD_SCAN_BYTES));
+  if (!/"jsonrpc"\s*:\s*"2\.0"/.test(head)) return null;
+  const method = /"method"\s*:\s*"([^"\\]{1,200})"/.exec(head)?.[1] ?? null;
+  const tool = method === "tools/call" ? (/"name"\s*:\s*"([^"\\]{1,200})"/.exec(head)?.[1] ?? null) : null;
+  const id = /"id"\s*:\s*("(?:[^"\\]{0,200})"|-?\d{1,20})/.exec(head)?.[1];
+  const ids = id === undefined ? [] : [id.startsWith('"') ? id.slice(1, -1) : Number(id)];
+  return { method, tool, ids, batch: head.trimStart().startsWith("[") };
+}

@@ -1,0 +1,104 @@
+import type { Server } from "bun";
+import { addCors } from "./cors.ts";
+import { finish, type RequestContext } from "./context.ts";
+import { rpcErrorBody } from "./errors.ts";
+import { markStream, responseHeaders } from "./headers.ts";
+import type { SessionTable } from "./sessions.ts";
+import { EndpointRewriter, isEventStream, sseMessage } from "./sse.ts";
+import { relay } from "./stream.ts";
+import type { AuditWriter } from "./audit.ts";
+import type { Metrics } from "./metrics.ts";
+
+/**
+ * A client connection with nothing in flight closes after this. handle.ts lifts it while
+ * the service works on a request (that wait is bounded by upstreamTimeoutMs instead);
+ * plain answers put it back, event streams keep it off and rely on keep-alive comments.
+ */
+export const CLIENT_IDLE_TIMEOUT_SEC = 30;
+
+export interface RespondInput {
+  req: Request;
+  server: Server<unknown> | null;
+  ctx: RequestContext;
+  /** the service's (or bridge's) answer */
+  res: Response;
+  /** aborts the upstream request */
+  abort: () => void;
+  service: string;
+  instanceRef: string;
+  /** "/{instanceId}/{service}" as the client sees it */
+  publicPrefix: string;
+  /** the URL the request was forwarded to */
+  upstreamUrl: URL;
+  /** the Mcp-Session-Id the client presented (already checked) */
+  sessionId: string | null;
+  origin: string | null;
+  sessions: SessionTable;
+  sinks: { audit: AuditWriter; metrics: Metrics };
+  keepaliveMs?: number;
+}
+
+/**
+ * Turns the service's answer into the client's: headers cleaned, sessions bound to the
+ * instance, streams relayed event by event, and the audit row written when the body ends.
+ */
+export function respond(i: RespondInput): Response {
+  const { req, res, ctx, service, sessions } = i;
+  const sse = isEventStream(res.headers);
+  const isGetStream = sse && req.method === "GET";
+
+  // Sessions: an answer that opens one binds it to this instance; an answer that ends
+  // one (DELETE, or the service no longer knowing it) unbinds it.
+  const opened = res.headers.get("mcp-session-id");
+  if (opened && res.ok && opened !== i.sessionId) sessions.bind(service, opened, i.instanceRef);
+  if (i.sessionId && (res.status === 404 || (req.method === "DELETE" && res.ok))) sessions.forget(service, i.sessionId);
+
+  const lengthKnown = !sse && res.headers.has("content-length");
+  const headers = responseHeaders(res.headers, { keepLength: lengthKnown });
+  if (i.origin) addCors(headers, i.origin);
+
+  // Bun keeps a per-request timeout on the connection: put the idle limit back for
+  // anything but an event stream, or an idle keep-alive connection would never close.
+  if (!sse) i.server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
+
+  if (!res.body || lengthKnown) {
+    // Fast path for plain JSON answers: Bun pipes the body natively.
+    const bytes = Number(res.headers.get("content-length") ?? 0);
+    finish(ctx, { status: res.status, bytesOut: bytes }, i.sinks);
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
+
+  // A quiet stream must outlive Bun's idle timeout (still lifted from handle.ts):
+  // keep-alive comments and the client's own disconnect end it instead.
+  if (sse) markStream(headers);
+  const streamEnded = i.sessionId && isGetStream ? sessions.streamOpened(service, i.sessionId) : null;
+  const legacyIds: string[] = [];
+  const rewriter = isGetStream
+    ? new EndpointRewriter(i.publicPrefix, i.upstreamUrl, (id) => {
+        sessions.bind(service, id, i.instanceRef);
+        legacyIds.push(id);
+      })
+    : null;
+  const headersAt = performance.now();
+  const body = relay(res.body, {
+    sse,
+    keepaliveMs: i.keepaliveMs,
+    transform: rewriter ? (c) => rewriter.push(c) : undefined,
+    flush: rewriter ? () => rewriter.flush() : undefined,
+    onBreak: () =>
+      ctx.rpc?.ids.length
+        ? sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${service} stopped before answering; try again` }, ctx.rpc))
+        : null,
+    onCancel: i.abort,
+    onEnd: (e) => {
+      streamEnded?.();
+      // A legacy session lives exactly as long as its stream.
+      for (const id of legacyIds) sessions.forget(service, id);
+      const event = e.cancelled ? "client-gone" : e.broken ? "service-broke-off" : null;
+      // A GET stream's latency is its time to answer, not how long the client listened.
+      if (isGetStream) ctx.t0 += performance.now() - headersAt;
+      finish(ctx, { status: res.status, bytesOut: e.bytes, event, error: e.broken || res.status >= 500 }, i.sinks);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}

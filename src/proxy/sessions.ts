@@ -1,0 +1,87 @@
+/**
+ * Which instance opened which session. A shared service sees every user's sessions, so
+ * a session id is bound to the instance whose request created it (the `Mcp-Session-Id` of
+ * an initialize answer, or the legacy `sessionId` in an endpoint event); any other
+ * instance presenting it is answered exactly as for an unknown session.
+ */
+
+export type SessionCheck =
+  | { ok: true }
+  /** never seen, or forgotten: answered like the service answers an unknown session */
+  | { ok: false; reason: "unknown" }
+  /** bound to another instance: same answer, plus an audit row */
+  | { ok: false; reason: "mismatch" };
+
+/** A session with no request for this long is forgotten (clients open a new one on 404). */
+export const SESSION_IDLE_MS = 6 * 60 * 60_000;
+const SWEEP_MS = 60_000;
+
+interface Binding {
+  id: string;
+  instanceRef: string;
+  service: string;
+  lastSeen: number;
+  /** open GET/SSE streams: a session with a live stream is not idle */
+  streams: number;
+}
+
+export class SessionTable {
+  private readonly bound = new Map<string, Binding>();
+  private readonly perService = new Map<string, number>();
+  private nextSweep: number;
+
+  constructor(private readonly now: () => number) {
+    this.nextSweep = now() + SWEEP_MS;
+  }
+
+  /** Services are separate processes, so the same id under two services is two sessions. */
+  private key(service: string, id: string): string {
+    return `${service}\u0000${id}`;
+  }
+
+  bind(service: string, id: string, instanceRef: string): void {
+    const k = this.key(service, id);
+    // First binding wins: a service that hands out a live id again must not move it.
+    if (this.bound.has(k)) return;
+    this.bound.set(k, { id, instanceRef, service, lastSeen: this.now(), streams: 0 });
+    this.perService.set(service, (this.perService.get(service) ?? 0) + 1);
+  }
+
+  check(service: string, id: string, instanceRef: string): SessionCheck {
+    this.maybeSweep();
+    const b = this.bound.get(this.key(service, id));
+    if (!b) return { ok: false, reason: "unknown" };
+    if (b.instanceRef !== instanceRef) return { ok: false, reason: "mismatch" };
+    b.lastSeen = this.now();
+    return { ok: true };
+  }
+
+  /** Marks a stream open on the session; call the returned function when it ends. */
+  streamOpened(service: string, id: string): () => void {
+    const b = this.bound.get(this.key(service, id));
+    if (!b) return () => {};
+    b.streams++;
+    return () => {
+      b.streams--;
+      b.lastSeen = this.now();
+    };
+  }
+
+  forget(service: string, id: string): void {
+    if (this.bound.delete(this.key(service, id))) this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
+  }
+
+  /** Live sessions per service, for metrics. */
+  countFor(service: string): number {
+    return this.perService.get(service) ?? 0;
+  }
+
+  private maybeSweep(): void {
+    const now = this.now();
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + SWEEP_MS;
+    for (const b of [...this.bound.values()]) {
+      if (b.streams === 0 && now - b.lastSeen > SESSION_IDLE_MS) this.forget(b.service, b.id);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+
+/** Where the proxy puts the user's credential on each request (`credential.inject`). */
+export interface CredentialSlot {
+  header: string;
+  format: string;
+}
+
+/** What a built-in service is given when it builds an MCP server for one session or request. */
+export interface ServiceContext {
+  /** the config's `name` (the URL segment), for messages */
+  name: string;
+  credential: CredentialSlot;
+  /** the upstream API base, with the env override (FIGMA_API_BASE …) already applied */
+  upstreamBase: string | undefined;
+  /** injected so tests could swap it; the host passes the global fetch */
+  fetch: typeof fetch;
+}
+
+/**
+ * A service compiled into mcpd. `create` runs once per MCP session (or per stateless
+ * request) and must not capture any credential: tools read it from each call's headers.
+ */
+export interface BuiltinService {
+  id: string;
+  /** the config.json shipped beside the code, used when no config is found on disk */
+  config: unknown;
+  create(ctx: ServiceContext): McpServer;
+}

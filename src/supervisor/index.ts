@@ -1,0 +1,119 @@
+import type { Registry } from "../registry/load.ts";
+import type { ServiceState, StateChange } from "../control/types.ts";
+import { McpdError } from "../util/errors.ts";
+import type { BackoffOptions } from "./backoff.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { probeService, type ProbeFn } from "./health.ts";
+import { logFileOf, RotatingLog } from "./logs.ts";
+import { portProblem } from "./ports.ts";
+import type { GroupTracker } from "./reaper.ts";
+import { ServiceRunner, type RunnerSnapshot } from "./runner.ts";
+import { spawnChild, type SpawnFn } from "./spawn.ts";
+
+/** Transitions kept for `mcpd status`, the TUI's detail pane and GET /changes. */
+export const RECENT_CHANGES_KEPT = 500;
+
+export interface SupervisorDeps {
+  registry: Registry;
+  internalToken: string;
+  logsDir: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  spawn?: SpawnFn;
+  probe?: ProbeFn;
+  portProblem?: (port: number) => Promise<string | null>;
+  tracker?: Pick<GroupTracker, "add" | "remove">;
+  backoff?: Partial<BackoffOptions>;
+  random?: () => number;
+  stopGraceMs?: number;
+}
+
+export interface Supervisor {
+  /** boot services start now; on-demand ones wait for acquire() */
+  startAll(): void;
+  /** ServiceGate: the port of a healthy service, starting an on-demand one; rejects with McpdError("service-unavailable") */
+  acquire(service: string): Promise<{ port: number }>;
+  state(service: string): ServiceState;
+  snapshot(service: string): RunnerSnapshot;
+  restart(service: string): Promise<void>;
+  /** stops every child (SIGTERM, SIGKILL after the grace period) */
+  stopAll(reason: string): Promise<void>;
+  onChange(fn: (c: StateChange) => void): () => void;
+  recentChanges(service?: string): StateChange[];
+  logFile(service: string): string;
+  /** the services this supervisor runs (stdio services are the bridge's) */
+  names(): string[];
+}
+
+export function createSupervisor(deps: SupervisorDeps): Supervisor {
+  const clock = deps.clock ?? systemClock;
+  const listeners = new Set<(c: StateChange) => void>();
+  const recent: StateChange[] = [];
+  const emit = (c: StateChange) => {
+    recent.push(c);
+    if (recent.length > RECENT_CHANGES_KEPT) recent.shift();
+    for (const fn of listeners) fn(c);
+  };
+  const logs: RotatingLog[] = [];
+  const runners = new Map<string, ServiceRunner>();
+  for (const service of deps.registry.services) {
+    // stdio services are spoken to over pipes by the bridge, which starts its own children.
+    if (service.transport === "stdio") continue;
+    const log = new RotatingLog(logFileOf(deps.logsDir, service.name));
+    logs.push(log);
+    runners.set(
+      service.name,
+      new ServiceRunner({
+        service,
+        internalToken: deps.internalToken,
+        env: deps.env ?? process.env,
+        log,
+        clock,
+        spawn: deps.spawn ?? spawnChild,
+        probe: deps.probe ?? probeService,
+        portProblem: deps.portProblem ?? ((p) => portProblem(p)),
+        onChange: emit,
+        track: deps.tracker,
+        backoff: deps.backoff,
+        random: deps.random,
+        stopGraceMs: deps.stopGraceMs,
+      }),
+    );
+  }
+  const runner = (name: string) => {
+    const r = runners.get(name);
+    if (!r && deps.registry.get(name)?.transport === "stdio") {
+      throw new McpdError("not-supervised", `service ${name} is a stdio service: its processes are started per request by the stdio bridge`);
+    }
+    if (!r) {
+      const known = [...runners.keys()].join(", ") || "none";
+      throw new McpdError("unknown-service", `no service named "${name}" is supervised (known: ${known})`);
+    }
+    return r;
+  };
+
+  return {
+    startAll() {
+      for (const [name, r] of runners) if (deps.registry.get(name)?.start === "boot") r.start("mcpd start");
+    },
+    acquire: (name) => runner(name).acquire(),
+    // stdio services have no supervised process: "idle" until the bridge starts one
+    state: (name) => (deps.registry.get(name)?.transport === "stdio" && !runners.has(name) ? "idle" : runner(name).state),
+    snapshot: (name) => runner(name).snapshot(),
+    restart: (name) => runner(name).restart(),
+    async stopAll(reason) {
+      await Promise.all([...runners.values()].map((r) => r.stop(reason)));
+      for (const l of logs) l.close();
+    },
+    onChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    recentChanges: (service) => (service ? recent.filter((c) => c.service === service) : [...recent]),
+    logFile: (name) => logFileOf(deps.logsDir, name),
+    names: () => [...runners.keys()],
+  };
+}
+
+export type { RunnerSnapshot } from "./runner.ts";
+export { startReaper, runReaper, type GroupTracker } from "./reaper.ts";

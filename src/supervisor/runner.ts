@@ -1,0 +1,313 @@
+import type { Service } from "../registry/schema.ts";
+import type { ServiceState, StateChange } from "../control/types.ts";
+import { McpdError } from "../util/errors.ts";
+import { Backoff, type BackoffOptions } from "./backoff.ts";
+import type { Clock } from "./clock.ts";
+import type { ProbeFn } from "./health.ts";
+import { IdleStop } from "./idle.ts";
+import { RotatingLog } from "./logs.ts";
+import { describeExit, type Child, type ChildExit, type SpawnFn } from "./spawn.ts";
+
+/** While starting, probe this often: a healthy child should be seen within a probe or two. */
+export const STARTING_PROBE_MS = 50;
+/** A child that is not healthy this long after spawning is restarted. */
+export const STARTUP_TIMEOUT_MS = 30_000;
+/** Consecutive failed probes of a running child before it is restarted. */
+export const UNHEALTHY_RESTART_AFTER = 3;
+/** SIGKILL after this long: some servers ignore SIGTERM while a request is in flight. */
+export const STOP_GRACE_MS = 5_000;
+/** How long acquire() waits for a (re)starting service before giving the caller a 503. */
+export const ACQUIRE_WAIT_MS = 10_000;
+
+export interface RunnerDeps {
+  service: Service;
+  internalToken: string;
+  env: NodeJS.ProcessEnv;
+  log: RotatingLog;
+  clock: Clock;
+  spawn: SpawnFn;
+  probe: ProbeFn;
+  portProblem: (port: number) => Promise<string | null>;
+  onChange: (c: StateChange) => void;
+  /** told about each process group, so the reaper can clean up if mcpd is SIGKILLed */
+  track?: { add(pgid: number): void; remove(pgid: number): void };
+  backoff?: Partial<BackoffOptions>;
+  random?: () => number;
+  stopGraceMs?: number;
+}
+
+export interface RunnerSnapshot {
+  state: ServiceState;
+  crashLoop: boolean;
+  pid: number | null;
+  startedAt: number | null;
+  restarts: number;
+  lastExit: string | null;
+  lastError: string | null;
+}
+
+/**
+ * One service's life: spawn → probe → healthy, and back through backing-off when it
+ * exits or stops answering. Every callback checks the generation it was made for, so a
+ * stale exit or probe from a replaced child never moves the current one.
+ */
+export class ServiceRunner {
+  state: ServiceState;
+  private child: Child | null = null;
+  private gen = 0;
+  private timer: unknown = null;
+  private startedAt: number | null = null;
+  private restarts = 0;
+  private launched = false;
+  private lastExit: string | null = null;
+  private lastError: string | null = null;
+  private failedProbes = 0;
+  /** only for on-demand services */
+  private readonly idle: IdleStop | null;
+  /** set when mcpd itself ends the child: where to go once it is gone, and why */
+  private ending: { to: ServiceState | "relaunch" | "fault"; reason: string } | null = null;
+  private readonly backoff: Backoff;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly d: RunnerDeps) {
+    this.backoff = new Backoff(d.backoff, d.random);
+    this.state = d.service.start === "on-demand" ? "idle" : "stopped";
+    this.idle =
+      d.service.start === "on-demand"
+        ? new IdleStop(d.clock, d.service.idleStopMs, (quiet) => void this.stop(`no requests for ${Math.round(quiet / 1000)} s`, "idle"))
+        : null;
+  }
+
+  get name(): string {
+    return this.d.service.name;
+  }
+
+  snapshot(): RunnerSnapshot {
+    return {
+      state: this.state,
+      crashLoop: this.backoff.crashLoop,
+      pid: this.child?.pid ?? null,
+      startedAt: this.child ? this.startedAt : null,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Boot start, or a person's restart from stopped/failed. */
+  start(reason: string): void {
+    if (this.child || this.state === "backing-off" || this.state === "starting") return;
+    void this.launch(reason);
+  }
+
+  /** A person asked: forget the backoff, replace the process now. */
+  async restart(reason = "restart requested"): Promise<void> {
+    this.backoff.reset();
+    this.clearTimer();
+    if (this.child) {
+      this.set("restarting", reason);
+      await this.end({ to: "relaunch", reason });
+    } else {
+      await this.launch(reason);
+    }
+  }
+
+  /** Ends the child (SIGTERM, SIGKILL after the grace period) and stays down. */
+  async stop(reason: string, to: ServiceState = "stopped"): Promise<void> {
+    this.clearTimer();
+    this.idle?.disarm();
+    ++this.gen; // a launch still checking its port must not spawn after this
+    if (this.child) await this.end({ to, reason });
+    else if (this.state !== to) this.set(to, reason);
+  }
+
+  /** The proxy wants to send a request: the port once the service is healthy, or a 503-worthy error. */
+  async acquire(): Promise<{ port: number }> {
+    this.idle?.touch();
+    const { service } = this.d;
+    const deadline = Date.now() + ACQUIRE_WAIT_MS;
+    for (;;) {
+      switch (this.state) {
+        case "healthy":
+        case "unhealthy": // probes are failing, but the request may still get through
+          return { port: service.port };
+        case "failed":
+          throw unavailable(`service ${service.name} failed: ${this.lastError ?? this.lastExit ?? "unknown error"}`);
+        case "stopped":
+          throw unavailable(`service ${service.name} is stopped`);
+        case "backing-off":
+          if (this.backoff.crashLoop) throw unavailable(`service ${service.name} is crash-looping (last: ${this.lastExit}); mcpd keeps retrying`);
+          break;
+        case "idle":
+          if (service.start === "on-demand") this.start("first request");
+          break;
+      }
+      if (!(await this.waitForChange(deadline - Date.now()))) {
+        throw unavailable(`service ${service.name} is ${this.state === "starting" || this.state === "idle" ? "starting" : "restarting"}`);
+      }
+    }
+  }
+
+  private async launch(reason: string): Promise<void> {
+    this.clearTimer();
+    const gen = ++this.gen;
+    const { service } = this.d;
+    this.set("starting", reason);
+    const problem = await this.d.portProblem(service.port);
+    if (gen !== this.gen) return;
+    if (problem) {
+      this.lastError = `service ${service.name}: ${problem}`;
+      this.d.log.note(this.lastError);
+      this.set("failed", problem);
+      return;
+    }
+    let child: Child;
+    try {
+      child = this.d.spawn({ service, internalToken: this.d.internalToken, env: this.d.env, log: this.d.log });
+    } catch (e) {
+      this.lastError = `could not start: ${(e as Error).message}`;
+      this.failed(this.lastError);
+      return;
+    }
+    if (this.launched) this.restarts += 1;
+    this.launched = true;
+    this.child = child;
+    this.startedAt = this.d.clock.now();
+    this.failedProbes = 0;
+    this.d.track?.add(child.pid);
+    this.d.log.note(`started pid ${child.pid}`);
+    child.exited.then((exit) => this.onExit(gen, child, exit));
+    this.schedule(gen, STARTING_PROBE_MS);
+  }
+
+  private onExit(gen: number, child: Child, exit: ChildExit): void {
+    this.d.track?.remove(child.pid);
+    if (this.child === child) this.child = null;
+    const how = describeExit(exit);
+    this.d.log.note(`pid ${child.pid} exited (${how})`);
+    const ending = this.ending;
+    this.ending = null;
+    if (ending?.to === "relaunch") {
+      this.lastExit = `${ending.reason} (${how})`;
+      void this.launch(ending.reason);
+      return;
+    }
+    if (ending?.to === "fault") {
+      this.lastExit = `${ending.reason} (${how})`;
+      this.failed(ending.reason);
+      return;
+    }
+    if (ending) {
+      this.set(ending.to, `${ending.reason} (${how})`);
+      return;
+    }
+    if (gen !== this.gen) return;
+    this.lastExit = how;
+    this.failed(how);
+  }
+
+  /** The child is gone (or being killed) for a fault: wait out the backoff, then try again. */
+  private failed(reason: string): void {
+    const wasLoop = this.backoff.crashLoop;
+    const { delayMs, crashLoop } = this.backoff.onFailure(this.d.clock.now());
+    const loop = crashLoop && !wasLoop ? "; crash loop: backing off to the cap" : "";
+    this.set("backing-off", `${reason}; retry in ${delayMs} ms${loop}`);
+    const gen = ++this.gen;
+    this.timer = this.d.clock.setTimeout(() => {
+      if (gen === this.gen) void this.launch(`retry after ${reason}`);
+    }, delayMs);
+  }
+
+  private schedule(gen: number, ms: number): void {
+    this.clearTimer();
+    this.timer = this.d.clock.setTimeout(() => void this.probeOnce(gen), ms);
+  }
+
+  private async probeOnce(gen: number): Promise<void> {
+    if (gen !== this.gen || !this.child || this.ending) return;
+    const { service } = this.d;
+    const result = await this.d.probe(service, this.d.internalToken);
+    if (gen !== this.gen || !this.child || this.ending) return;
+    const now = this.d.clock.now();
+    if (result.ok) {
+      this.failedProbes = 0;
+      this.backoff.onHealthy(now);
+      if (this.state !== "healthy") {
+        this.lastError = null;
+        this.set("healthy", this.state === "starting" ? `answering on port ${service.port} after ${now - (this.startedAt ?? now)} ms` : "health probe ok again");
+        this.idle?.arm();
+      }
+      return this.schedule(gen, service.health.intervalMs);
+    }
+    if (this.state === "starting") {
+      if (now - (this.startedAt ?? now) < STARTUP_TIMEOUT_MS) return this.schedule(gen, STARTING_PROBE_MS);
+      return this.restartForFault(`not healthy ${STARTUP_TIMEOUT_MS} ms after start: ${result.reason}`);
+    }
+    this.failedProbes += 1;
+    this.lastError = `health probe failed: ${result.reason}`;
+    if (this.failedProbes >= UNHEALTHY_RESTART_AFTER) {
+      return this.restartForFault(`health probe failed ${this.failedProbes} times: ${result.reason}`);
+    }
+    if (this.state !== "unhealthy") this.set("unhealthy", this.lastError);
+    this.schedule(gen, service.health.intervalMs);
+  }
+
+  /** Kill a child that runs but does not serve, then restart it through the backoff. */
+  private restartForFault(reason: string): void {
+    const child = this.child;
+    if (!child) return;
+    this.lastError = reason;
+    this.set("restarting", reason);
+    this.ending = { to: "fault", reason };
+    ++this.gen;
+    void this.kill(child);
+  }
+
+  private async end(ending: { to: ServiceState | "relaunch" | "fault"; reason: string }): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.ending = ending;
+    ++this.gen;
+    await this.kill(child);
+  }
+
+  /** SIGTERM to the group, SIGKILL after the grace period; resolves when the leader is gone. */
+  private async kill(child: Child): Promise<void> {
+    child.signal("SIGTERM");
+    const t = this.d.clock.setTimeout(() => child.signal("SIGKILL"), this.d.stopGraceMs ?? STOP_GRACE_MS);
+    await child.exited;
+    this.d.clock.clearTimeout(t);
+    // The leader may be gone while something it started still holds the group.
+    child.signal("SIGKILL");
+  }
+
+  private set(to: ServiceState, reason: string): void {
+    const from = this.state;
+    this.state = to;
+    if (to !== "healthy" && to !== "unhealthy") this.idle?.disarm();
+    this.d.log.note(`${from} → ${to}: ${reason}`);
+    this.d.onChange({ ts: this.d.clock.now(), service: this.d.service.name, from, to, reason });
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** True when the state changed before the timeout. */
+  private waitForChange(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (changed: boolean) => {
+        this.waiters.delete(wake);
+        clearTimeout(t);
+        resolve(changed);
+      };
+      const wake = () => done(true);
+      const t = setTimeout(() => done(false), Math.max(0, ms));
+      this.waiters.add(wake);
+    });
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.d.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+const unavailable = (message: string) => new McpdError("service-unavailable", message);

@@ -1,0 +1,104 @@
+// Test stand-ins for what surrounds the bridge: a service config for the stdio fixture
+// and a tiny Bun.serve doing the proxy's part (instance → user + key, prefix stripped).
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { Secret } from "../../src/crypto/secret.ts";
+import { ServiceConfig, type Service } from "../../src/registry/schema.ts";
+import { createStdioBridge, type BridgeContext, type StdioBridge } from "../../src/bridge/index.ts";
+
+export const FIXTURES = join(import.meta.dir, "..", "fixtures");
+
+export function fixtureService(over: Record<string, unknown> = {}): Service {
+  const c = ServiceConfig.parse({
+    name: "fp",
+    prefix: "fp",
+    port: 49999,
+    transport: "stdio",
+    mode: "per-user",
+    run: { command: ["node", "stdio-fingerprint.mjs"] },
+    credential: { env: { ENVKEY_TOKEN: "{secret}" } },
+    ...over,
+  });
+  return { ...c, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
+}
+
+export interface Front {
+  url: string;
+  bridge: StdioBridge;
+  /** registers an instance the way `mcpd user add` would; returns its MCP URL */
+  addInstance(instanceRef: string, userId: string, key: string | null): string;
+  stop(): Promise<void>;
+}
+
+/** Serves `/{instanceRef}/{service}/{rest}` → bridge.handle, like the proxy does. */
+export function startFront(service: Service, logFile?: string): Front {
+  const bridge = createStdioBridge(service, { logFile });
+  const instances = new Map<string, { userId: string; key: string | null }>();
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    async fetch(req) {
+      const url = new URL(req.url);
+      const [, instanceRef, svc, ...rest] = url.pathname.split("/");
+      const inst = instances.get(instanceRef ?? "");
+      if (!inst || svc !== service.name) return new Response("not found", { status: 404 });
+      const ctx: BridgeContext = {
+        instanceRef: instanceRef!,
+        userId: inst.userId,
+        secret: inst.key === null ? null : new Secret(inst.key),
+        publicPrefix: `/${instanceRef}/${svc}`,
+      };
+      const inner = new Request(new URL(`/${rest.join("/")}${url.search}`, url), req);
+      return bridge.handle(inner, ctx);
+    },
+  });
+  const url = `http://127.0.0.1:${server.port}`;
+  return {
+    url,
+    bridge,
+    addInstance(instanceRef, userId, key) {
+      instances.set(instanceRef, { userId, key });
+      return `${url}/${instanceRef}/${service.name}/mcp`;
+    },
+    async stop() {
+      await bridge.close();
+      await server.stop(true);
+    },
+  };
+}
+
+export async function connect(mcpUrl: string, name = "test"): Promise<Client> {
+  const client = new Client({ name, version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
+  return client;
+}
+
+export async function connectLegacy(sseUrl: string): Promise<Client> {
+  const client = new Client({ name: "legacy", version: "1" });
+  await client.connect(new SSEClientTransport(new URL(sseUrl)));
+  return client;
+}
+
+/** The text of a tool call's first content item. */
+export async function callText(client: Client, name: string, args: Record<string, unknown> = {}): Promise<string> {
+  const res = (await client.callTool({ name, arguments: args })) as { content: Array<{ text: string }>; isError?: boolean };
+  return res.content[0]!.text;
+}
+
+export async function whoami(client: Client): Promise<{ fingerprint: string; pid: number }> {
+  return JSON.parse(await callText(client, "whoami"));
+}
+
+export const fingerprintOf = (key: string) => new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 12);
+
+export const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};

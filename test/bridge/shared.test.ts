@@ -1,0 +1,183 @@
+import { afterEach, expect, test } from "bun:test";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { CreateMessageRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { waitFor } from "../helpers/net.ts";
+import { callText, connect, fixtureService, startFront, type Front } from "./harness.ts";
+
+let front: Front | undefined;
+let clients: Client[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  clients = [];
+  await front?.stop();
+  front = undefined;
+});
+
+const sharedFront = () => startFront(fixtureService({ mode: "shared", credential: undefined }));
+const open = async (url: string) => {
+  const c = await connect(url);
+  clients.push(c);
+  return c;
+};
+
+const JSON_ONLY = { "content-type": "application/json", accept: "application/json" };
+
+async function rawSession(url: string, protocolVersion = "2025-06-18"): Promise<{ id: string; result: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: JSON_ONLY,
+    body: JSON.stringify({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw", version: "1" } } }),
+  });
+  expect(res.status).toBe(200);
+  const id = res.headers.get("mcp-session-id")!;
+  const body = (await res.json()) as { result: Record<string, unknown> };
+  await fetch(url, { method: "POST", headers: { ...JSON_ONLY, "mcp-session-id": id }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  return { id, result: body.result };
+}
+
+const echoCall = (id: number, text: string, delayMs: number) => ({
+  jsonrpc: "2.0",
+  id,
+  method: "tools/call",
+  params: { name: "echo", arguments: { text, delayMs } },
+});
+
+test("thousands of interleaved calls from sessions using the same ids get their own answers", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const SESSIONS = 8;
+  const CALLS = 300;
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => rawSession(url)));
+
+  let mixUps = 0;
+  let answered = 0;
+  await Promise.all(
+    sessions.flatMap((s, si) =>
+      Array.from({ length: CALLS }, async (_, i) => {
+        // Every session uses ids 1..CALLS; the child finishes them out of order.
+        const id = i + 1;
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { ...JSON_ONLY, "mcp-session-id": s.id },
+          body: JSON.stringify(echoCall(id, `s${si}:${id}`, (si * 7 + i) % 4)),
+        });
+        const body = (await res.json()) as { id: number; result: { content: Array<{ text: string }> } };
+        answered++;
+        if (body.id !== id || body.result.content[0]!.text !== `s${si}:${id}`) mixUps++;
+      }),
+    ),
+  );
+  expect(answered).toBe(SESSIONS * CALLS);
+  expect(mixUps).toBe(0);
+  expect(front.bridge.status().live).toBe(1);
+});
+
+test("batches from two sessions with the same ids come back whole and in their own ids", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const [a, b] = await Promise.all([rawSession(url), rawSession(url)]);
+  const batch = (tag: string) => [1, 2, 3].map((id) => echoCall(id, `${tag}${id}`, 3 - id));
+  const [ra, rb] = await Promise.all(
+    [a!, b!].map(async (s, i) => {
+      const res = await fetch(url, { method: "POST", headers: { ...JSON_ONLY, "mcp-session-id": s.id }, body: JSON.stringify(batch(i ? "b" : "a")) });
+      return (await res.json()) as Array<{ id: number; result: { content: Array<{ text: string }> } }>;
+    }),
+  );
+  expect(ra!.map((r) => [r.id, r.result.content[0]!.text])).toEqual([[1, "a1"], [2, "a2"], [3, "a3"]]);
+  expect(rb!.map((r) => [r.id, r.result.content[0]!.text])).toEqual([[1, "b1"], [2, "b2"], [3, "b3"]]);
+});
+
+test("SDK clients on one shared child, streaming answers concurrently, get only their own", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const cs = await Promise.all([0, 1, 2, 3].map(() => open(url)));
+  const results = await Promise.all(
+    cs.map((c, ci) => Promise.all(Array.from({ length: 150 }, (_, i) => callText(c, "echo", { text: `c${ci}-${i}`, delayMs: i % 3 })))),
+  );
+  results.forEach((texts, ci) => expect(texts).toEqual(Array.from({ length: 150 }, (_, i) => `c${ci}-${i}`)));
+});
+
+test("the child is initialized once; every session gets its result at the version it asked for", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const old = await rawSession(url, "2025-03-26");
+  const cur = await rawSession(url, "2025-06-18");
+  const odd = await rawSession(url, "1999-01-01");
+  expect(old.result.protocolVersion).toBe("2025-03-26");
+  expect(cur.result.protocolVersion).toBe("2025-06-18");
+  // Not a version we know: the session gets the one the child settled on.
+  expect(odd.result.protocolVersion).toBe("2025-03-26");
+  expect(cur.result.serverInfo).toEqual({ name: "stdio-fingerprint", version: "1.0.0" });
+
+  const c = await open(url);
+  expect(c.getServerVersion()).toEqual({ name: "stdio-fingerprint", version: "1.0.0" });
+  expect(JSON.parse(await callText(c, "stats"))).toEqual({ initialize: 1, initialized: 1 });
+});
+
+test("progress notifications reach the session whose call asked for them, under its own token", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const [a, b] = await Promise.all([open(url), open(url)]);
+  const seen: Record<string, number[]> = { a: [], b: [] };
+  await Promise.all([
+    a!.callTool({ name: "progress", arguments: { steps: 3 } }, undefined, { onprogress: (p) => seen.a!.push(p.progress) }),
+    b!.callTool({ name: "progress", arguments: { steps: 5 } }, undefined, { onprogress: (p) => seen.b!.push(p.progress) }),
+  ]);
+  expect(seen.a).toEqual([1, 2, 3]);
+  expect(seen.b).toEqual([1, 2, 3, 4, 5]);
+});
+
+test("a request the child makes goes to the session whose call caused it", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const make = async (name: string) => {
+    const c = new SdkClient({ name, version: "1" }, { capabilities: { sampling: {} } });
+    c.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: "assistant", model: "m", content: { type: "text", text: `answer from ${name}` } }));
+    await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+    clients.push(c);
+    return c;
+  };
+  const a = await make("a");
+  const b = await make("b");
+  expect(await callText(a, "ask", { question: "?" })).toBe("answer from a");
+  expect(await callText(b, "ask", { question: "?" })).toBe("answer from b");
+});
+
+test("a global notification (tools list changed) reaches every session", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const got = { a: 0, b: 0 };
+  const [a, b] = await Promise.all([open(url), open(url)]);
+  a!.setNotificationHandler(ToolListChangedNotificationSchema, async () => void got.a++);
+  b!.setNotificationHandler(ToolListChangedNotificationSchema, async () => void got.b++);
+  // The SDK client opens its GET stream just after initializing: announce until both hear it.
+  await waitFor(async () => {
+    await callText(a!, "announce");
+    return got.a > 0 && got.b > 0;
+  }, { what: "both sessions to hear list_changed" });
+});
+
+test("a log message sent while one session's call runs goes to that session only", async () => {
+  front = sharedFront();
+  const url = front.addInstance("fp_shared_1", "u", null);
+  const heard: Record<string, unknown[]> = { a: [], b: [] };
+  const [a, b] = await Promise.all([open(url), open(url)]);
+  a!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.a!.push(n.params.data));
+  b!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.b!.push(n.params.data));
+  await callText(a!, "log", { text: "a's secret business" });
+  await callText(b!, "log", { text: "b's own" });
+  expect(heard).toEqual({ a: ["a's secret business"], b: ["b's own"] });
+});
+
+test("shared mode: one child for every instance, and status names no instance", async () => {
+  front = sharedFront();
+  const one = await open(front.addInstance("fp_a_1", "a", null));
+  const two = await open(front.addInstance("fp_b_1", "b", null));
+  const p1 = JSON.parse(await callText(one, "whoami")).pid;
+  const p2 = JSON.parse(await callText(two, "whoami")).pid;
+  expect(p1).toBe(p2);
+  expect(front.bridge.status().children).toEqual([expect.objectContaining({ instanceRef: null, pid: p1 })]);
+});

@@ -1,0 +1,43 @@
+import chalk from "chalk";
+import { afterAll, beforeAll } from "bun:test";
+import { waitFor } from "../helpers/net.ts";
+
+/** Ink draws with chalk, which turns colour off when stdout is not a terminal; colour tests need it on. */
+export function withColour(): void {
+  let saved = chalk.level;
+  beforeAll(() => {
+    saved = chalk.level;
+    chalk.level = 1;
+  });
+  afterAll(() => {
+    chalk.level = saved;
+  });
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+export const plain = (s: string | undefined) => (s ?? "").replace(ANSI, "");
+
+/** Keys as a terminal sends them. */
+export const KEY = { up: "\x1b[A", down: "\x1b[B", enter: "\r", escape: "\x1b", backspace: "\x7f", pageDown: "\x1b[6~" } as const;
+
+/** Waits until the last frame (without colour codes) satisfies `check`; returns it. */
+export async function frameWhere(r: { lastFrame(): string | undefined }, check: (frame: string) => boolean, what = "frame"): Promise<string> {
+  return waitFor(() => {
+    const f = plain(r.lastFrame());
+    return check(f) ? f : null;
+  }, { timeoutMs: 5_000, what });
+}
+
+/** The service names in the table's rows, top to bottom. */
+export function tableNames(frame: string): string[] {
+  const rows = frame.split("\n");
+  const head = rows.findIndex((l) => /^\s+SERVICE\s+STATE/.test(l));
+  if (head < 0) return [];
+  const names: string[] = [];
+  for (const l of rows.slice(head + 1)) {
+    const m = /^(?:> | {2})(\S+)\s+\S/.exec(l);
+    if (!m) break;
+    names.push(m[1]!);
+  }
+  return names;
+}

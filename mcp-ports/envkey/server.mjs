@@ -1,13 +1,13 @@
 // envkey: a tiny stdio MCP server that shows which key it was started with, without
 // showing the key. mcpd starts one per user (mode "per-user") with the user's key in
-// ENVKEY_TOKEN; its tool answers with the key's short sha256 fingerprint and the pid,
+// ENVKEY_TOKEN; its tool answers with the key's 16-hex sha256 fingerprint (the one `mcpd user list` shows) and the pid,
 // so you can see that each user reaches their own process with their own key.
 // Dependency-free on purpose: it runs with the node that every target machine has.
 import { createHash } from "node:crypto";
 
 const PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 const key = process.env.ENVKEY_TOKEN ?? "";
-const fingerprint = key ? createHash("sha256").update(key).digest("hex").slice(0, 12) : null;
+const fingerprint = key ? createHash("sha256").update(key).digest("hex").slice(0, 16) : null;
 const startedAt = new Date().toISOString();
 
 const send = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Secret } from "../crypto/secret.ts";
 import type { Service } from "../registry/schema.ts";
+import type { GroupTracker } from "../supervisor/reaper.ts";
 import { childEnv, needsSecret } from "./childEnv.ts";
 import { spawnChild } from "./childProcess.ts";
 import { jsonResponse, rpcError } from "./dispatch.ts";
@@ -40,14 +41,24 @@ export interface StdioBridge {
  */
 export function createStdioBridge(
   service: Service,
-  deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv },
+  deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv; track?: Pick<GroupTracker, "add" | "remove"> },
 ): StdioBridge {
   const now = deps.now ?? Date.now;
   if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true });
   const pool = new ChildPool(
     service,
-    (secret, handlers) =>
-      spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), logFile: deps.logFile, now, ...handlers }),
+    (secret, handlers) => {
+      let pid = 0;
+      const onExit: typeof handlers.onExit = (exit) => {
+        deps.track?.remove(pid);
+        handlers.onExit(exit);
+      };
+      const child = spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), logFile: deps.logFile, now, ...handlers, onExit });
+      pid = child.pid;
+      // Each child leads its own process group: the reaper kills it if mcpd is SIGKILLed.
+      deps.track?.add(pid);
+      return child;
+    },
     now,
   );
   const sessions = new SessionTable();

@@ -5,6 +5,12 @@ import { McpdError } from "../util/errors.ts";
 import { pathsOf } from "./output.ts";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+const ORIGIN = /^(https?:\/\/[^/\s]+|\*)$/;
+
+function collect(value: string, previous: string[]): string[] {
+  if (!ORIGIN.test(value)) throw new McpdError("usage", `--allow-origin: ${value} is not an origin like https://app.example.com or *`);
+  return [...previous, value.toLowerCase()];
+}
 
 export function registerStart(program: Command): void {
   program
@@ -14,7 +20,8 @@ export function registerStart(program: Command): void {
     .option("--port <port>", "proxy port", "8080")
     .option("--detach", "run in the background; print the proxy URL and pid, then exit")
     .option("--tui", "show the health view in this terminal while running")
-    .action(async (opts: { host: string; port: string; detach?: boolean; tui?: boolean }, cmd: Command) => {
+    .option("--allow-origin <origin>", "a browser origin (scheme://host[:port]) allowed to call instance URLs besides loopback ones; repeatable", collect, [] as string[])
+    .action(async (opts: { host: string; port: string; detach?: boolean; tui?: boolean; allowOrigin: string[] }, cmd: Command) => {
       const paths = pathsOf(cmd);
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new McpdError("usage", `--port: ${opts.port} is not a port number`);
@@ -22,11 +29,12 @@ export function registerStart(program: Command): void {
         process.stderr.write(`mcpd: warning: --host ${opts.host} is not loopback; instance URLs are bearer secrets, so serve them only over TLS\n`);
       }
       if (opts.detach) {
-        const { pid, proxyUrl } = await startDetached(paths, ["--host", opts.host, "--port", String(port)]);
+        const origins = opts.allowOrigin.flatMap((o) => ["--allow-origin", o]);
+        const { pid, proxyUrl } = await startDetached(paths, ["--host", opts.host, "--port", String(port), ...origins]);
         process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); stop it with: mcpd stop\n`);
         return;
       }
-      const daemon = await runDaemon({ paths, host: opts.host, port, log: opts.tui ? () => {} : undefined });
+      const daemon = await runDaemon({ paths, host: opts.host, port, allowedOrigins: opts.allowOrigin, log: opts.tui ? () => {} : undefined });
       if (opts.tui) {
         // Hook for the health view: it gets the in-process control client; leaving it stops the daemon.
         const { runTui } = await import("../tui/run.tsx");

@@ -66,6 +66,11 @@ export function newKey(): Uint8Array {
  */
 export async function loadKeyring(keyFile: string, opts: { create: boolean; env?: NodeJS.ProcessEnv }): Promise<Keyring> {
   await ready();
+  return readKeyring(keyFile, opts);
+}
+
+/** loadKeyring for callers that have already awaited `ready()`: a running daemon re-reads its keys with it after `mcpd key rotate`. */
+export function readKeyring(keyFile: string, opts: { create: boolean; env?: NodeJS.ProcessEnv }): Keyring {
   const env = opts.env ?? process.env;
   const keys = new Map<string, Uint8Array>();
   if (env.MCPD_MASTER_KEY) {

@@ -3,7 +3,7 @@ import type { Paths } from "../config/paths.ts";
 import { localClient } from "../control/local.ts";
 import { serveControl, type ControlBackend } from "../control/server.ts";
 import type { ControlClient, StateChange } from "../control/types.ts";
-import { loadKeyring } from "../crypto/masterKey.ts";
+import { loadKeyring, readKeyring } from "../crypto/masterKey.ts";
 import { loadRegistry } from "../registry/load.ts";
 import { openStore } from "../store/index.ts";
 import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/index.ts";
@@ -32,6 +32,8 @@ export interface DaemonOptions {
   drainMs?: number;
   /** spawn the orphan reaper (off only for in-process tests) */
   reaper?: boolean;
+  /** browser origins allowed besides loopback ones (`--allow-origin`) */
+  allowedOrigins?: string[];
 }
 
 export interface DaemonHandle {
@@ -64,12 +66,42 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     // --data in its argv only so `ps` shows whose reaper it is.
     const tracker: GroupTracker | null = o.reaper === false ? null : startReaper([...selfCommand(), "--data", paths.dataDir, "__reaper"]);
     if (tracker) cleanups.push(() => tracker.close());
-    const supervisor = createSupervisor({ registry, internalToken, logsDir: paths.logsDir, env: o.env, tracker: tracker ?? undefined, stopGraceMs: o.stopGraceMs });
+    // The proxy is built after the supervisor it acquires ports from; it answers `busy` once it exists.
+    let busy = (_service: string) => false;
+    const supervisor = createSupervisor({
+      registry,
+      internalToken,
+      logsDir: paths.logsDir,
+      env: o.env,
+      tracker: tracker ?? undefined,
+      stopGraceMs: o.stopGraceMs,
+      busy: (s) => busy(s),
+    });
     supervisor.onChange((c: StateChange) => log(`${c.service}: ${c.from} → ${c.to} (${c.reason})`));
 
     const taken = o.port === 0 ? null : await portProblem(o.port, o.host);
     if (taken) throw new McpdError("proxy-port", `cannot serve the proxy on ${o.host}:${o.port}: ${taken}; pick another with --port`);
-    const proxy: ProxyHandle = await startProxy({ registry, store, keyring, internalToken, gate: supervisor, host: o.host, port: o.port });
+    const proxy: ProxyHandle = startProxy({
+      registry,
+      store,
+      keyring,
+      reloadKeyring: () => readKeyring(paths.keyFile, { create: false, env: o.env }),
+      internalToken,
+      gate: supervisor,
+      host: o.host,
+      port: o.port,
+      logsDir: paths.logsDir,
+      tracker: tracker ?? undefined,
+      env: o.env,
+      allowedOrigins: o.allowedOrigins,
+      // `mcpd start` has already warned about a non-loopback --host.
+      warn: () => {},
+    });
+    busy = proxy.busy;
+    cleanups.push(async () => {
+      await proxy.server.stop(true);
+      await proxy.close();
+    });
     const proxyUrl = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${proxy.server.port}`;
     const startedAt = Date.now();
 
@@ -78,7 +110,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     const done = new Promise<void>((r) => (resolveDone = r));
     const backend: ControlBackend = {
       status: () =>
-        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s) ?? NO_METRICS, pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
+        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s) ?? NO_METRICS, children: (s) => proxy.children(s), pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
       restart: (s) => supervisor.restart(s),
       stop: () => void stop("mcpd stop"),
       logTail: (s, n) => {
@@ -100,8 +132,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
         const deadline = Date.now() + (o.drainMs ?? DRAIN_TIMEOUT_MS);
         while (proxy.server.pendingRequests > 0 && Date.now() < deadline) await Bun.sleep(25);
         await proxy.server.stop(true);
-        await proxy.close().catch(() => {});
-        await supervisor.stopAll(reason);
+        await Promise.all([proxy.close(), supervisor.stopAll(reason)]);
         await cleanupNow();
         log("stopped");
         resolveDone();

@@ -1,14 +1,23 @@
 import type { Server } from "bun";
-import type { ServiceMetrics, ServiceState } from "../control/types.ts";
+import { join } from "node:path";
+import { createStdioBridge, type StdioBridge } from "../bridge/index.ts";
+import type { ChildSummary, ServiceMetrics, ServiceState } from "../control/types.ts";
 import type { Keyring } from "../crypto/seal.ts";
+import { createProxy, serveProxy } from "../proxy/index.ts";
 import type { Registry } from "../registry/load.ts";
 import type { Store } from "../store/index.ts";
+import type { GroupTracker } from "../supervisor/reaper.ts";
 
-/** What the daemon needs of the proxy (src/proxy/index.ts implements it). */
+/** What the daemon needs of the proxy and the stdio bridges behind it. */
 export interface ProxyHandle {
   server: Server<unknown>;
   snapshot(service: string): ServiceMetrics;
   prometheus(): string;
+  /** true while a client holds an event stream open to the service */
+  busy(service: string): boolean;
+  /** a stdio service's live children; null for services the supervisor runs */
+  children(service: string): ChildSummary | null;
+  /** flushes the audit log and stops every stdio child; idempotent */
   close(): Promise<void>;
 }
 
@@ -16,10 +25,17 @@ export interface ProxyWiring {
   registry: Registry;
   store: Store;
   keyring: Keyring;
+  reloadKeyring: () => Keyring;
   internalToken: string;
   gate: { acquire(service: string): Promise<{ port: number }>; state(service: string): ServiceState };
   host: string;
   port: number;
+  logsDir: string;
+  /** the orphan reaper: bridge children are process groups it must know about */
+  tracker?: Pick<GroupTracker, "add" | "remove">;
+  env?: NodeJS.ProcessEnv;
+  allowedOrigins?: string[];
+  warn?: (line: string) => void;
 }
 
 export const NO_METRICS: ServiceMetrics = {
@@ -34,28 +50,47 @@ export const NO_METRICS: ServiceMetrics = {
   activeSessions: 0,
 };
 
-/** Builds the proxy and binds it; the one place the daemon touches src/proxy. */
-export async function startProxy(w: ProxyWiring): Promise<ProxyHandle> {
-  // TODO(integration): a static import once src/proxy/index.ts has landed; until then a
-  // daemon without the proxy still supervises and answers 503 on the proxy port.
-  const mod = await import("../proxy/index.ts").catch(() => null);
-  if (!mod) return placeholderProxy(w);
-  const { createProxy, serveProxy } = mod;
-  const proxy = createProxy({ registry: w.registry, store: w.store, keyring: w.keyring, internalToken: w.internalToken, gate: w.gate });
-  const server = serveProxy(proxy, { host: w.host, port: w.port }) as Server<unknown>;
+/** Builds the stdio bridges and the proxy and binds it; the one place the daemon touches src/proxy. */
+export function startProxy(w: ProxyWiring): ProxyHandle {
+  const bridges = new Map<string, StdioBridge>();
+  for (const service of w.registry.services) {
+    if (service.transport !== "stdio") continue;
+    // The same log file `mcpd logs <service>` reads for supervised services.
+    bridges.set(service.name, createStdioBridge(service, { logFile: join(w.logsDir, `${service.name}.log`), env: w.env, track: w.tracker }));
+  }
+  const proxy = createProxy({
+    registry: w.registry,
+    store: w.store,
+    keyring: w.keyring,
+    reloadKeyring: w.reloadKeyring,
+    internalToken: w.internalToken,
+    gate: w.gate,
+    bridges,
+    allowedOrigins: w.allowedOrigins,
+  });
+  const server = serveProxy(proxy, { host: w.host, port: w.port, warn: w.warn });
+  let closing: Promise<void> | null = null;
   return {
     server,
     snapshot: (s) => proxy.metrics.snapshot(s),
     prometheus: () => proxy.metrics.prometheus(),
-    close: () => proxy.close(),
+    busy: (s) => proxy.busy(s),
+    children(name) {
+      const bridge = bridges.get(name);
+      if (!bridge) return null;
+      const st = bridge.status();
+      return {
+        live: st.live,
+        rssBytes: st.rssBytes,
+        processes: st.children.map((c) => ({ instance: c.instanceRef, pid: c.pid, startedAt: c.startedAt, lastUsedAt: c.lastUsedAt, rssBytes: c.rssBytes })),
+      };
+    },
+    close() {
+      closing ??= (async () => {
+        await proxy.close().catch(() => {});
+        await Promise.all([...bridges.values()].map((b) => b.close()));
+      })();
+      return closing;
+    },
   };
-}
-
-function placeholderProxy(w: ProxyWiring): ProxyHandle {
-  const server = Bun.serve({
-    hostname: w.host,
-    port: w.port,
-    fetch: () => Response.json({ error: "this mcpd was built without its proxy" }, { status: 503 }),
-  }) as Server<unknown>;
-  return { server, snapshot: () => NO_METRICS, prometheus: () => "", close: async () => {} };
 }

@@ -1,4 +1,4 @@
-import type { DaemonStatus, ServiceMetrics, ServiceStatus } from "../control/types.ts";
+import type { ChildSummary, DaemonStatus, ServiceMetrics, ServiceStatus } from "../control/types.ts";
 import type { Registry } from "../registry/load.ts";
 import type { Store } from "../store/index.ts";
 import type { Supervisor } from "../supervisor/index.ts";
@@ -9,6 +9,8 @@ export interface StatusSources {
   store: Store;
   supervisor: Supervisor;
   metrics(service: string): ServiceMetrics;
+  /** a stdio service's bridge children */
+  children(service: string): ChildSummary | null;
   pid: number;
   startedAt: number;
   proxyUrl: string;
@@ -24,10 +26,11 @@ export function buildStatus(s: StatusSources): DaemonStatus {
   const supervised = new Set(s.supervisor.names());
   const services: ServiceStatus[] = s.registry.services.map((svc) => {
     const metrics = s.metrics(svc.name);
+    const children = s.children(svc.name);
     const run = supervised.has(svc.name)
       ? s.supervisor.snapshot(svc.name)
-      : // stdio services: their children are the bridge's, started per request
-        { state: "idle" as const, crashLoop: false, pid: null, startedAt: null, restarts: 0, lastExit: null, lastError: null };
+      : // stdio services: the bridge starts their children per request; "healthy" while any runs
+        { state: children?.live ? ("healthy" as const) : ("idle" as const), crashLoop: false, pid: null, startedAt: null, restarts: 0, lastExit: null, lastError: null };
     return {
       name: svc.name,
       title: svc.title ?? svc.name,
@@ -37,7 +40,7 @@ export function buildStatus(s: StatusSources): DaemonStatus {
       start: svc.start,
       ...run,
       users: usersOf.get(svc.name)?.size ?? 0,
-      children: null,
+      children,
       metrics,
     };
   });

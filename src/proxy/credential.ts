@@ -1,4 +1,4 @@
-import { associatedData, open, type Keyring } from "../crypto/seal.ts";
+import { associatedData, open, SealError, type Keyring, type Sealed } from "../crypto/seal.ts";
 import type { Secret } from "../crypto/secret.ts";
 import type { Store } from "../store/index.ts";
 
@@ -10,17 +10,22 @@ import type { Store } from "../store/index.ts";
  */
 export const CREDENTIAL_TTL_MS = 60_000;
 const CACHE_MAX = 50_000;
+/** A record under a key this process has not seen makes it re-read the key files, at most this often. */
+export const KEYRING_RELOAD_MS = 1_000;
 
 export type CredentialResult = { ok: true; secret: Secret | null } | { ok: false; code: "credential-unreadable"; message: string };
 
 export class Credentials {
   private readonly cache = new Map<string, { secret: Secret | null; until: number }>();
   private nextSweep = 0;
+  private nextReload = 0;
 
+  /** `reload` re-reads the master keys: `mcpd key rotate` re-seals under a key the daemon was not started with. */
   constructor(
     private readonly store: Pick<Store, "credentials">,
-    private readonly keyring: Keyring,
+    private keyring: Keyring,
     private readonly now: () => number,
+    private readonly reload?: () => Keyring,
   ) {}
 
   clear(): void {
@@ -38,7 +43,7 @@ export class Credentials {
     let secret: Secret | null = null;
     if (row) {
       try {
-        secret = open(this.keyring, row, associatedData(userId, service));
+        secret = this.open(row, associatedData(userId, service), now);
       } catch (e) {
         // SealError messages name the key id or the tampering, never the plaintext.
         return { ok: false, code: "credential-unreadable", message: `the stored key of user ${userId} for ${service} cannot be opened: ${(e as Error).message}` };
@@ -47,6 +52,17 @@ export class Credentials {
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(key, { secret, until: now + CREDENTIAL_TTL_MS });
     return { ok: true, secret };
+  }
+
+  private open(row: Sealed, ad: Uint8Array, now: number): Secret {
+    try {
+      return open(this.keyring, row, ad);
+    } catch (e) {
+      if (!(e instanceof SealError && e.code === "unknown-key" && this.reload && now >= this.nextReload)) throw e;
+      this.nextReload = now + KEYRING_RELOAD_MS;
+      this.keyring = this.reload();
+      return open(this.keyring, row, ad);
+    }
   }
 
   /** Expired keys leave memory within a TTL, not whenever their user comes back. */

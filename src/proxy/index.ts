@@ -27,6 +27,8 @@ export interface ProxyDeps {
   registry: Registry;
   store: Store;
   keyring: Keyring;
+  /** re-reads the master keys when a record names one the keyring lacks (after `mcpd key rotate`) */
+  reloadKeyring?: () => Keyring;
   /** sent as x-mcpd-internal; services refuse requests without it */
   internalToken: string;
   gate: ServiceGate;
@@ -46,6 +48,8 @@ export interface Proxy {
     prometheus(): string;
     instances(): InstanceMetrics[];
   };
+  /** true while a client holds an event stream open to the service (the supervisor's idle stop waits for it) */
+  busy(service: string): boolean;
   /** Drop cached instances and keys now (for changes made on the daemon's own store connection). */
   invalidate(): void;
   /** Writes the queued audit rows; requests after it are not audited. */
@@ -56,7 +60,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const now = deps.now ?? Date.now;
   const epoch = new StoreEpoch(deps.store);
   const resolver = new Resolver(deps.store);
-  const credentials = new Credentials(deps.store, deps.keyring, now);
+  const credentials = new Credentials(deps.store, deps.keyring, now, deps.reloadKeyring);
   epoch.onChange(() => (resolver.clear(), credentials.clear()));
   const sessions = new SessionTable(now);
   const metrics = new Metrics(now, (s) => sessions.countFor(s));
@@ -80,6 +84,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   return {
     fetch: handle,
     metrics: { snapshot: (s) => metrics.snapshot(s), prometheus: () => metrics.prometheus(), instances: () => metrics.instanceList() },
+    busy: (s) => sessions.openStreams(s) > 0,
     invalidate: () => epoch.invalidate(),
     close: async () => {
       audit.close();

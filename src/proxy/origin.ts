@@ -29,6 +29,6 @@ export function checkOrigin(origin: string | null, allowed: readonly string[]): 
   return {
     ok: false,
     code: "origin-refused",
-    message: `requests from the web page at ${origin.slice(0, 200)} are refused; add it to the allowed origins to let it in`,
+    message: `requests from the web page at ${origin.slice(0, 200)} are refused; start mcpd with --allow-origin ${origin.slice(0, 200)} to let it in`,
   };
 }

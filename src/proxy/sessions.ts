@@ -28,6 +28,7 @@ interface Binding {
 export class SessionTable {
   private readonly bound = new Map<string, Binding>();
   private readonly perService = new Map<string, number>();
+  private readonly streamsPerService = new Map<string, number>();
   private nextSweep: number;
 
   constructor(private readonly now: () => number) {
@@ -61,9 +62,14 @@ export class SessionTable {
     const b = this.bound.get(this.key(service, id));
     if (!b) return () => {};
     b.streams++;
+    this.streamsPerService.set(service, (this.streamsPerService.get(service) ?? 0) + 1);
+    let open = true;
     return () => {
+      if (!open) return;
+      open = false;
       b.streams--;
       b.lastSeen = this.now();
+      this.streamsPerService.set(service, (this.streamsPerService.get(service) ?? 1) - 1);
     };
   }
 
@@ -74,6 +80,11 @@ export class SessionTable {
   /** Live sessions per service, for metrics. */
   countFor(service: string): number {
     return this.perService.get(service) ?? 0;
+  }
+
+  /** Open GET/SSE streams to the service: an on-demand service with one is in use, however quiet. */
+  openStreams(service: string): number {
+    return this.streamsPerService.get(service) ?? 0;
   }
 
   private maybeSweep(): void {

@@ -3,6 +3,7 @@ import type { Clock } from "./clock.ts";
 /**
  * On-demand services stop after `idleStopMs` without a request. `touch()` on each
  * acquire; `arm()` once the service is up; `disarm()` when it goes down for another reason.
+ * A service that is `busy()` (a client holds a stream open to it) is not idle, however quiet.
  */
 export class IdleStop {
   private lastUsed = 0;
@@ -12,6 +13,7 @@ export class IdleStop {
     private readonly clock: Clock,
     private readonly idleStopMs: number,
     private readonly onIdle: (quietMs: number) => void,
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   touch(): void {
@@ -21,6 +23,7 @@ export class IdleStop {
   arm(): void {
     this.disarm();
     const check = () => {
+      if (this.busy()) this.touch();
       const quiet = this.clock.now() - this.lastUsed;
       if (quiet >= this.idleStopMs) {
         this.timer = null;

@@ -26,6 +26,8 @@ export interface SupervisorDeps {
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
   stopGraceMs?: number;
+  /** true while the proxy holds a client's stream open to the service: not idle */
+  busy?: (service: string) => boolean;
 }
 
 export interface Supervisor {
@@ -77,6 +79,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         backoff: deps.backoff,
         random: deps.random,
         stopGraceMs: deps.stopGraceMs,
+        busy: deps.busy,
       }),
     );
   }

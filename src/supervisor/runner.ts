@@ -34,6 +34,8 @@ export interface RunnerDeps {
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
   stopGraceMs?: number;
+  /** true while a client holds a stream open to the service (on-demand services stay up) */
+  busy?: (service: string) => boolean;
 }
 
 export interface RunnerSnapshot {
@@ -74,7 +76,12 @@ export class ServiceRunner {
     this.state = d.service.start === "on-demand" ? "idle" : "stopped";
     this.idle =
       d.service.start === "on-demand"
-        ? new IdleStop(d.clock, d.service.idleStopMs, (quiet) => void this.stop(`no requests for ${Math.round(quiet / 1000)} s`, "idle"))
+        ? new IdleStop(
+            d.clock,
+            d.service.idleStopMs,
+            (quiet) => void this.stop(`no requests for ${Math.round(quiet / 1000)} s`, "idle"),
+            () => d.busy?.(d.service.name) ?? false,
+          )
         : null;
   }
 

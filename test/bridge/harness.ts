@@ -92,7 +92,7 @@ export async function whoami(client: Client): Promise<{ fingerprint: string; pid
   return JSON.parse(await callText(client, "whoami"));
 }
 
-export const fingerprintOf = (key: string) => new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 12);
+export const fingerprintOf = (key: string) => new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 16);
 
 export const isAlive = (pid: number) => {
   try {

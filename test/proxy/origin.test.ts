@@ -16,5 +16,5 @@ test("loopback origins are fine by default; others only when listed", () => {
 test("a refusal says what to do", () => {
   const r = checkOrigin("http://evil.example", []);
   expect(r).toMatchObject({ ok: false, code: "origin-refused" });
-  expect(!r.ok && r.message).toContain("allowed origins");
+  expect(!r.ok && r.message).toContain("start mcpd with --allow-origin http://evil.example to let it in");
 });

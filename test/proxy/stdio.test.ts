@@ -46,7 +46,7 @@ test("a stdio service is reached through its bridge, with the user's own key", a
   const server: Server<unknown> = serveProxy(proxy, { host: "127.0.0.1", port: 0 });
   cleanups.push(tmp.cleanup, () => store.close(), () => proxy.close(), () => bridge.close(), () => server.stop(true));
 
-  const fp = (k: string) => createHash("sha256").update(k).digest("hex").slice(0, 12);
+  const fp = (k: string) => createHash("sha256").update(k).digest("hex").slice(0, 16);
   for (const [user, key] of [["alice", "stdio-key-alice"], ["bob", "stdio-key-bob"]] as const) {
     const inst = addUser(store, keyring, user, service, key);
     const client = new Client({ name: "t", version: "1" });

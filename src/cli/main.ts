@@ -41,6 +41,12 @@ registerAudit(program);
 registerTui(program);
 registerServiceHost(program);
 
+// `mcpd user list --json | head` closes our stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { runDaemon } from "../daemon/index.ts";
 import { startDetached } from "../daemon/detach.ts";
+import { DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from "../accounts/instanceUrl.ts";
 import { McpdError } from "../util/errors.ts";
 import { pathsOf } from "./output.ts";
 
@@ -16,25 +17,30 @@ export function registerStart(program: Command): void {
   program
     .command("start")
     .description("start every service and serve the proxy; runs until SIGINT/SIGTERM or `mcpd stop`")
-    .option("--host <host>", "proxy address", "127.0.0.1")
-    .option("--port <port>", "proxy port", "8080")
+    .option("--host <host>", "proxy address (env MCPD_HOST; default 127.0.0.1)")
+    .option("--port <port>", "proxy port (env MCPD_PORT; default 8080)")
     .option("--detach", "run in the background; print the proxy URL and pid, then exit")
     .option("--tui", "show the health view in this terminal while running")
     .option("--allow-origin <origin>", "a browser origin (scheme://host[:port]) allowed to call instance URLs besides loopback ones; repeatable", collect, [] as string[])
-    .action(async (opts: { host: string; port: string; detach?: boolean; tui?: boolean; allowOrigin: string[] }, cmd: Command) => {
+    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[] }, cmd: Command) => {
       const paths = pathsOf(cmd);
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new McpdError("usage", `--port: ${opts.port} is not a port number`);
-      if (!LOOPBACK.test(opts.host)) {
-        process.stderr.write(`mcpd: warning: --host ${opts.host} is not loopback; instance URLs are bearer secrets, so serve them only over TLS\n`);
+      // The same address `mcpd user add` prints URLs for, so both agree without flags.
+      const host = opts.host ?? process.env.MCPD_HOST ?? DEFAULT_PROXY_HOST;
+      const rawPort = opts.port ?? process.env.MCPD_PORT ?? String(DEFAULT_PROXY_PORT);
+      const port = Number(rawPort);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new McpdError("usage", `${opts.port !== undefined ? "--port" : "MCPD_PORT"}: ${rawPort} is not a port number`);
+      }
+      if (!LOOPBACK.test(host)) {
+        process.stderr.write(`mcpd: warning: --host ${host} is not loopback; instance URLs are bearer secrets, so serve them only over TLS\n`);
       }
       if (opts.detach) {
         const origins = opts.allowOrigin.flatMap((o) => ["--allow-origin", o]);
-        const { pid, proxyUrl } = await startDetached(paths, ["--host", opts.host, "--port", String(port), ...origins]);
+        const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), ...origins]);
         process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); stop it with: mcpd stop\n`);
         return;
       }
-      const daemon = await runDaemon({ paths, host: opts.host, port, allowedOrigins: opts.allowOrigin, log: opts.tui ? () => {} : undefined });
+      const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, log: opts.tui ? () => {} : undefined });
       if (opts.tui) {
         // Hook for the health view: it gets the in-process control client; leaving it stops the daemon.
         const { runTui } = await import("../tui/run.tsx");

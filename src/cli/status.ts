@@ -16,18 +16,29 @@ export function registerStatus(program: Command): void {
 }
 
 export function formatStatus(s: DaemonStatus, now: number): string {
-  const head = `mcpd ${s.version} (pid ${s.pid}) at ${s.proxyUrl}, up ${duration(now - s.startedAt)}; ${s.users} users, ${s.instances} instances\n`;
+  const healthy = s.services.filter((x) => x.state === "healthy").length;
+  const head =
+    `mcpd ${s.version} (pid ${s.pid}) at ${s.proxyUrl}, up ${duration(now - s.startedAt)}; ` +
+    `${healthy}/${s.services.length} services healthy, ${s.users} users, ${s.instances} instances, ${rate(s.requestsPerSec)} req/s\n`;
   const rows = s.services.map((x: ServiceStatus) => [
     x.name,
     x.state + (x.crashLoop ? " (crash loop)" : ""),
-    x.pid ?? "-",
+    x.pid ?? (x.children ? `${x.children.live} proc` : "-"),
     x.port,
     x.startedAt ? duration(now - x.startedAt) : "-",
     x.restarts,
+    x.users,
+    rate(x.metrics.requestsPerSec),
+    `${Math.round(x.metrics.errorRate * 100)}%`,
+    ms(x.metrics.p50Ms),
+    ms(x.metrics.p99Ms),
     x.lastError ?? x.lastExit ?? "-",
   ]);
-  return head + formatTable(["SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "LAST EXIT"], rows);
+  return head + formatTable(["SERVICE", "STATE", "PID", "PORT", "UPTIME", "RESTARTS", "USERS", "REQ/S", "ERR", "P50", "P99", "LAST EXIT"], rows);
 }
+
+const rate = (r: number) => (r >= 10 ? String(Math.round(r)) : String(Math.round(r * 10) / 10));
+const ms = (v: number | null) => (v === null ? "-" : v < 10 ? `${Math.round(v * 10) / 10}ms` : `${Math.round(v)}ms`);
 
 function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));

@@ -9,6 +9,8 @@ export interface DetailPaneProps {
   changes: StateChange[] | null;
   log: string[] | null;
   error: string | null;
+  /** the config summary from config.json (configSummary.ts); null when it could not be read */
+  config?: string[] | null;
   now: number;
   width: number;
   height: number;
@@ -18,13 +20,16 @@ export interface DetailPaneProps {
 const MAX_CHANGES = 6;
 
 /** One service in full: its config, its numbers, why it changed state lately, and its last log lines. */
-export function DetailPane({ service: s, changes, log, error, now, width, height }: DetailPaneProps) {
+export function DetailPane({ service: s, changes, log, error, config = null, now, width, height }: DetailPaneProps) {
   const st = stateStyle(s);
   const m = s.metrics;
   const facts = [
     `port ${s.port} · ${s.transport} · start ${s.start} · prefix ${s.prefix}`,
+    ...(config ?? []),
     `pid ${s.pid ?? NONE} · up ${formatUptime(s.startedAt, now)} · restarts ${s.restarts} · users ${s.users} · sessions ${m.activeSessions}`,
-    `requests ${formatCount(m.requests)} · errors ${formatCount(m.errors)} (${formatPercent(m.errorRate)}) · req/s ${formatRate(m.requestsPerSec)} · p50 ${formatLatency(m.p50Ms)} · p99 ${formatLatency(m.p99Ms)} · in ${formatBytes(m.bytesIn)} · out ${formatBytes(m.bytesOut)}`,
+    `requests ${formatCount(m.requests)} · errors ${formatCount(m.errors)} (${formatPercent(m.errorRate)}) · req/s ${formatRate(m.requestsPerSec)} · p50 ${formatLatency(m.p50Ms)} · p99 ${formatLatency(m.p99Ms)}`,
+    // A line of its own: appended to the one above it would be cut off at 80 columns.
+    `traffic in ${formatBytes(m.bytesIn)} · out ${formatBytes(m.bytesOut)}`,
     ...(s.children ? [`per-user children ${s.children.live} · rss ${formatBytes(s.children.rssBytes)}`] : []),
   ];
   const problems = [...(s.lastExit ? [`last exit: ${s.lastExit}`] : []), ...(s.lastError ? [`last error: ${s.lastError}`] : [])];

@@ -1,16 +1,19 @@
 import { Box, Text } from "ink";
 import type { DaemonStatus } from "../control/types.ts";
-import { formatRate, formatUptime, truncateLeft } from "./format.ts";
+import { formatDuration, formatRate, formatUptime, truncateLeft } from "./format.ts";
 import { countHealthy } from "./sort.ts";
 
 export interface HeaderProps {
   status: DaemonStatus | null;
+  /** the time the numbers are as of: now, or when the daemon last answered */
   now: number;
   width: number;
+  /** the daemon stopped answering this long ago: the numbers are its last ones */
+  staleForMs?: number | null;
 }
 
 /** Two lines: who this daemon is (version, URL, uptime, data dir), then its fleet totals. */
-export function Header({ status, now, width }: HeaderProps) {
+export function Header({ status, now, width, staleForMs = null }: HeaderProps) {
   if (!status) {
     return (
       <Box flexDirection="column" height={2}>
@@ -27,16 +30,17 @@ export function Header({ status, now, width }: HeaderProps) {
   const healthy = countHealthy(status.services);
   const total = status.services.length;
   const looping = status.services.filter((s) => s.crashLoop).length;
+  const stale = staleForMs != null;
   return (
     <Box flexDirection="column" height={2}>
-      <Text wrap="truncate">
+      <Text wrap="truncate" dimColor={stale}>
         <Text bold>mcpd {status.version}</Text>
         {"  "}
         <Text color="cyan">{status.proxyUrl}</Text>
         {`  up ${formatUptime(status.startedAt, now)}`}
         {dataDir ? <Text dimColor>{dataLabel + dataDir}</Text> : null}
       </Text>
-      <Text wrap="truncate">
+      <Text wrap="truncate" dimColor={stale}>
         {"services "}
         <Text bold color={healthy === total ? "green" : "yellow"}>
           {healthy}/{total}
@@ -52,6 +56,7 @@ export function Header({ status, now, width }: HeaderProps) {
             {`  ${looping} crash-looping`}
           </Text>
         ) : null}
+        {stale ? `  (as of ${formatDuration(staleForMs)} ago)` : null}
       </Text>
     </Box>
   );

@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import type { ServiceStatus } from "../control/types.ts";
-import { COLUMN_GAP, fit, layoutColumns, type LaidOutColumn } from "./columns.ts";
+import { COLUMN_GAP, fit, tableColumns, type LaidOutColumn } from "./columns.ts";
 import { HIGH_ERROR_RATE, stateStyle } from "./theme.ts";
 import type { ListWindow } from "./window.ts";
 
@@ -21,12 +21,12 @@ export interface ServiceTableProps {
 }
 
 /** Two columns: the selection marker and a space. */
-const GUTTER = 2;
+export const GUTTER = 2;
 
 /** The service table: a header and only the rows inside `window`. */
 export function ServiceTable({ services, selected, window, height, width, now, stale, empty }: ServiceTableProps) {
   // Sized by every service, not just the visible ones, so columns don't shift while scrolling.
-  const columns = layoutColumns(width - GUTTER, services.reduce((n, s) => Math.max(n, s.name.length), 0));
+  const columns = tableColumns(services, width - GUTTER);
   const rows = services.slice(window.start, Math.min(window.end, window.start + height));
   return (
     <Box flexDirection="column" height={height + 1}>
@@ -66,7 +66,8 @@ function Cell({ service, column, now }: { service: ServiceStatus; column: LaidOu
     );
   }
   if (column.id === "errors" && service.metrics.errorRate >= HIGH_ERROR_RATE) return <Text color="red">{text}</Text>;
-  if (column.id === "lastError" && text.trim()) return <Text color="red">{text}</Text>;
+  // An error is red; an exit with no error (a restart someone asked for) is only history.
+  if (column.id === "lastError" && text.trim()) return service.lastError ? <Text color="red">{text}</Text> : <Text dimColor>{text}</Text>;
   if (column.id === "restarts" && service.restarts > 0) return <Text color="yellow">{text}</Text>;
   return <Text>{text}</Text>;
 }

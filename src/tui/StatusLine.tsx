@@ -1,8 +1,12 @@
 import { Text } from "ink";
 import { ConfirmRestart } from "./ConfirmRestart.tsx";
 import { FilterInput } from "./FilterInput.tsx";
+import { plainLine, shortError } from "./format.ts";
 import type { Mode } from "./keys.ts";
 import type { SortMode } from "./sort.ts";
+
+/** Longer than any terminal line; the Text cuts it to the width. */
+const MAX_PROBLEM_CHARS = 500;
 
 export interface StatusLineProps {
   mode: Mode;
@@ -19,6 +23,11 @@ export interface StatusLineProps {
   error: string | null;
   retryInMs: number | null;
   notice: { text: string; failed: boolean } | null;
+  /**
+   * The selected service's last error (or last exit), when the table is too narrow for
+   * its LAST ERROR column: at 80 columns this line is the only place it shows.
+   */
+  problem?: { service: string; text: string; isError: boolean } | null;
 }
 
 /**
@@ -47,11 +56,18 @@ export function StatusLine(p: StatusLineProps) {
   }
   const range = p.matches === 0 ? "0" : `${p.shown.start + 1}–${p.shown.end}`;
   return (
-    <Text wrap="truncate" dimColor>
-      {`sort: ${p.sort}`}
-      {p.filter ? `  filter: /${p.filter}` : ""}
-      {`  rows ${range} of ${p.matches}`}
-      {p.matches !== p.total ? ` (${p.total} total)` : ""}
+    <Text wrap="truncate">
+      <Text dimColor>
+        {`sort: ${p.sort}`}
+        {p.filter ? `  filter: /${p.filter}` : ""}
+        {`  rows ${range} of ${p.matches}`}
+        {p.matches !== p.total ? ` (${p.total} total)` : ""}
+      </Text>
+      {p.problem ? (
+        <Text color={p.problem.isError ? "red" : undefined} dimColor={!p.problem.isError}>
+          {`  ${p.problem.service}: ${plainLine(shortError(p.problem.text, MAX_PROBLEM_CHARS))}`}
+        </Text>
+      ) : null}
     </Text>
   );
 }

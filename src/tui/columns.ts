@@ -14,17 +14,26 @@ export interface Column {
   align: "left" | "right";
   /** lower = kept longer when the terminal is narrow */
   priority: number;
+  /**
+   * Sized by what is in it: the column shrinks to its longest value (never below its
+   * title) and grows no further, so short names and pids leave room for other columns.
+   */
+  fitContent?: boolean;
   cell(s: ServiceStatus, now: number, width: number): string;
 }
 
-/** Display order, left to right. */
+/**
+ * Display order, left to right. At 80 columns every column but the last error fits,
+ * even with 7-digit pids: names get 11 columns then (more when the pids are shorter).
+ */
 export const COLUMNS: readonly Column[] = [
-  { id: "name", title: "SERVICE", min: 14, max: 24, align: "left", priority: 0, cell: (s) => s.name },
+  { id: "name", title: "SERVICE", min: 11, max: 24, align: "left", priority: 0, fitContent: true, cell: (s) => s.name },
   { id: "state", title: "STATE", min: 11, max: 11, align: "left", priority: 0, cell: (s) => stateStyle(s).label },
   { id: "port", title: "PORT", min: 5, max: 5, align: "right", priority: 3, cell: (s) => String(s.port) },
-  { id: "pid", title: "PID", min: 7, max: 7, align: "right", priority: 6, cell: (s) => (s.pid == null ? NONE : String(s.pid)) },
-  { id: "uptime", title: "UP", min: 6, max: 6, align: "right", priority: 4, cell: (s, now) => formatUptime(s.startedAt, now) },
-  { id: "restarts", title: "RST", min: 3, max: 3, align: "right", priority: 5, cell: (s) => formatCount(s.restarts) },
+  // 7 digits: Linux's largest pid_max (4194304).
+  { id: "pid", title: "PID", min: 7, max: 7, align: "right", priority: 6, fitContent: true, cell: (s) => (s.pid == null ? NONE : String(s.pid)) },
+  { id: "uptime", title: "UP", min: 5, max: 5, align: "right", priority: 4, cell: (s, now) => formatUptime(s.startedAt, now) },
+  { id: "restarts", title: "RST", min: 4, max: 4, align: "right", priority: 5, cell: (s) => formatCount(s.restarts) },
   { id: "users", title: "USERS", min: 5, max: 5, align: "right", priority: 4, cell: (s) => formatCount(s.users) },
   { id: "rps", title: "REQ/S", min: 5, max: 5, align: "right", priority: 1, cell: (s) => formatRate(s.metrics.requestsPerSec) },
   { id: "errors", title: "ERR%", min: 5, max: 5, align: "right", priority: 2, cell: (s) => formatPercent(s.metrics.errorRate) },
@@ -37,9 +46,29 @@ export const COLUMNS: readonly Column[] = [
     max: 200,
     align: "left",
     priority: 7,
-    cell: (s, _now, width) => shortError(s.lastError ?? s.lastExit, width),
+    cell: (s, _now, width) => shortError(lastProblem(s), width),
   },
 ];
+
+/** What the LAST ERROR column (or the status line, when the column does not fit) says about a service. */
+export function lastProblem(s: Pick<ServiceStatus, "lastError" | "lastExit">): string | null {
+  return s.lastError ?? s.lastExit;
+}
+
+/**
+ * The selected service's last error for the status line, when the table in `width`
+ * columns has no room for the LAST ERROR column (at 80 columns it never has); null
+ * when there is nothing to say or the table already says it.
+ */
+export function problemOffTable(
+  selected: ServiceStatus,
+  services: readonly ServiceStatus[],
+  width: number,
+): { service: string; text: string; isError: boolean } | null {
+  const text = lastProblem(selected);
+  if (!text || tableColumns(services, width).some((c) => c.id === "lastError")) return null;
+  return { service: selected.name, text, isError: selected.lastError != null };
+}
 
 /** One space between columns. */
 export const COLUMN_GAP = 1;
@@ -48,14 +77,34 @@ export interface LaidOutColumn extends Column {
   width: number;
 }
 
+/** The longest value of each content-sized column (absent: assume the widest it allows). */
+export type ContentWidths = Partial<Record<ColumnId, number>>;
+
+/** Content widths of the columns that are sized by their content, over every service (not just the visible ones, so columns don't shift while scrolling). */
+export function contentWidths(services: readonly ServiceStatus[]): ContentWidths {
+  let name = 0;
+  let pid = 0;
+  for (const s of services) {
+    name = Math.max(name, s.name.length);
+    pid = Math.max(pid, s.pid == null ? NONE.length : String(s.pid).length);
+  }
+  return { name, pid };
+}
+
 /**
  * The columns that fit in `width`, each with its width. Drops the least important
- * columns first (pid and last error before latency and state), then shares any
- * leftover space among the flexible ones (name up to `longestName`, then last
+ * columns first (last error and pid before latency and state), then shares any
+ * leftover space among the flexible ones (name up to its longest value, then last
  * error), so the table degrades instead of wrapping on a narrow terminal.
  */
-export function layoutColumns(width: number, longestName = Infinity, columns: readonly Column[] = COLUMNS): LaidOutColumn[] {
-  const kept = [...columns];
+export function layoutColumns(width: number, widest: ContentWidths = {}, columns: readonly Column[] = COLUMNS): LaidOutColumn[] {
+  const sized = columns.map((c) => {
+    const w = widest[c.id];
+    if (!c.fitContent || w == null) return c;
+    const min = Math.min(c.min, Math.max(c.title.length, w));
+    return { ...c, min, max: Math.max(min, Math.min(c.max, w)) };
+  });
+  const kept = [...sized];
   const need = (cols: readonly Column[]) => cols.reduce((n, c) => n + c.min, 0) + Math.max(0, cols.length - 1) * COLUMN_GAP;
   while (kept.length > 1 && need(kept) > width) {
     const worst = kept.reduce((w, c) => (c.priority >= w.priority ? c : w));
@@ -64,15 +113,18 @@ export function layoutColumns(width: number, longestName = Infinity, columns: re
   let spare = Math.max(0, width - need(kept));
   const laid = kept.map((c) => ({ ...c, width: c.min }));
   for (const c of laid) {
-    // The name column grows only as far as the longest name, leaving the rest to the last error.
-    const max = c.id === "name" ? Math.max(c.min, Math.min(c.max, longestName)) : c.max;
-    const grow = Math.min(spare, max - c.min);
+    const grow = Math.min(spare, c.max - c.min);
     c.width += grow;
     spare -= grow;
   }
   // A single column on a tiny terminal still must not overflow it.
   if (laid.length === 1) laid[0]!.width = Math.min(laid[0]!.width, Math.max(1, width));
   return laid;
+}
+
+/** The table's columns for these services in `width` columns. */
+export function tableColumns(services: readonly ServiceStatus[], width: number): LaidOutColumn[] {
+  return layoutColumns(width, contentWidths(services));
 }
 
 /** Pads or cuts `text` to exactly `width` columns. */

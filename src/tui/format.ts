@@ -5,7 +5,7 @@
 
 export const NONE = "-";
 
-/** 42s, 3m12s, 2h05m, 3d04h: two units at most, so the column stays narrow. */
+/** 42s, 3m12s, 2h05m, 3d04h, 12d: two units at most and five characters, so the column stays narrow. */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms) || ms < 0) return NONE;
   const s = Math.floor(ms / 1000);
@@ -14,7 +14,8 @@ export function formatDuration(ms: number | null | undefined): string {
   if (m < 60) return `${m}m${pad2(s % 60)}s`;
   const h = Math.floor(m / 60);
   if (h < 24) return `${h}h${pad2(m % 60)}m`;
-  return `${Math.floor(h / 24)}d${pad2(h % 24)}h`;
+  const d = Math.floor(h / 24);
+  return d < 10 ? `${d}d${pad2(h % 24)}h` : `${d}d`;
 }
 
 /** Uptime of something started at `startedAt` (ms since epoch), as of `now`. */

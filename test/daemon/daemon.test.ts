@@ -86,7 +86,8 @@ describe("mcpd start", () => {
     expect(blocked.state).toBe("failed");
     expect(blocked.lastError).toContain(`port ${taken} is already in use`);
     const table = await d.cli(["status"]);
-    expect(table.stdout).toMatch(/SERVICE\s+STATE\s+PID\s+PORT\s+UPTIME\s+RESTARTS\s+LAST EXIT/);
+    expect(table.stdout).toMatch(/SERVICE\s+STATE\s+PID\s+PORT\s+UPTIME\s+RESTARTS\s+USERS\s+REQ\/S\s+ERR\s+P50\s+P99\s+LAST EXIT/);
+    expect(table.stdout).toContain("1/2 services healthy, 0 users, 0 instances");
     expect(table.stdout).toMatch(new RegExp(`alpha\\s+healthy\\s+${alpha.pid}\\s+${a}`));
     expect(table.stdout).toMatch(/blocked\s+failed/);
   });

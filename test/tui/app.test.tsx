@@ -62,6 +62,24 @@ describe("the health view", () => {
     }
   });
 
+  test("at 80 columns the selected service's last error, which has no column there, shows on the status line", async () => {
+    const client = new FakeControlClient(daemonStatus([service("figma", { lastError: "Error: upstream 502 Bad Gateway" }), service("github"), service("slack", { lastExit: "exit code 1" })]));
+    const r = app(client);
+    let f = await frameWhere(r, (f) => f.includes("> figma"));
+    expect(f).not.toContain("LAST ERROR");
+    expect(f.split("\n")[2]).toBe("sort: name  rows 1–3 of 3  figma: upstream 502 Bad Gateway");
+    f = (await type(r, ["j"], (f) => f.includes("> github")))!;
+    expect(f.split("\n")[2]).toBe("sort: name  rows 1–3 of 3");
+    f = (await type(r, ["j"], (f) => f.includes("> slack")))!;
+    expect(f.split("\n")[2]).toBe("sort: name  rows 1–3 of 3  slack: exit code 1");
+    // Wide enough for the column: the table says it, the status line does not repeat it.
+    r.unmount();
+    const wide = app(client, { columns: 132, rows: 24 });
+    f = await frameWhere(wide, (f) => f.includes("> figma"));
+    expect(f).toContain("LAST ERROR");
+    expect(f.split("\n")[2]).toBe("sort: name  rows 1–3 of 3");
+  });
+
   test("/ filters by name as you type; esc clears it", async () => {
     const client = new FakeControlClient(daemonStatus([service("figma"), service("github"), service("slack"), ...fleet(30)]));
     const r = app(client);
@@ -137,6 +155,7 @@ describe("the health view", () => {
     const f = await frameWhere(r, (f) => f.includes("daemon not reachable"));
     expect(f).toContain("demo");
     expect(f).toContain("services 1/1 healthy");
+    expect(f).toMatch(/\(as of \d+s ago\)/);
     client.refuse = null;
     client.current = daemonStatus([service("demo"), service("newcomer")]);
     await frameWhere(r, (f) => f.includes("newcomer") && !f.includes("not reachable"), "the view after reconnecting");

@@ -87,6 +87,14 @@ describe("ServiceTable", () => {
     expect(lines(table(services, { width: 40 }).lastFrame())[0]).not.toContain("P99");
   });
 
+  test("a last error is red; a last exit with no error (a restart someone asked for) is only dimmed", () => {
+    const frame = table([service("broken", { lastError: "upstream 502" }), service("restarted", { lastExit: "restart requested (exit code 0)" })]).lastFrame()!;
+    const row = (name: string) => frame.split("\n").find((l) => plain(l).includes(name))!;
+    expect(row("broken")).toContain("\x1b[31mupstream 502");
+    expect(row("restarted")).toContain("\x1b[2mrestart requested");
+    expect(row("restarted")).not.toContain("\x1b[31m");
+  });
+
   test("says why the table is empty", () => {
     expect(plain(table([], { empty: "no service matches /zzz" }).lastFrame())).toContain("no service matches /zzz");
   });
@@ -104,6 +112,15 @@ describe("Header", () => {
     const out = lines(render(<Header status={status} now={NOW} width={100} />).lastFrame());
     expect(out[0]).toBe("mcpd 0.1.0  http://127.0.0.1:8080  up 1h02m  data /srv/mcpd/data");
     expect(out[1]).toBe("services 1/3 healthy  users 7  instances 21  req/s 42  1 crash-looping");
+  });
+
+  test("while the daemon is away: dimmed, and says how old the numbers are", () => {
+    const status = daemonStatus([service("a")], { startedAt: NOW - 60_000 });
+    const frame = render(<Header status={status} now={NOW} width={100} staleForMs={12_000} />).lastFrame()!;
+    expect(lines(frame)[0]).toContain("up 1m00s");
+    expect(lines(frame)[1]).toBe("services 1/1 healthy  users 12  instances 40  req/s 3.5  (as of 12s ago)");
+    for (const l of frame.split("\n")) expect(l).toStartWith("\x1b[2m");
+    expect(render(<Header status={status} now={NOW} width={100} />).lastFrame()!).not.toContain("as of");
   });
 
   test("a long data dir is cut from the left to fit", () => {
@@ -141,6 +158,15 @@ describe("StatusLine", () => {
     );
   });
 
+  test("the selected service's last error when the table has no column for it: red for an error, dim for an exit", () => {
+    const error = render(<StatusLine {...base} problem={{ service: "figma", text: "Error: upstream 502\n    at fetch (x.ts:1)", isError: true }} />).lastFrame()!;
+    expect(plain(error)).toBe("sort: name  rows 1–19 of 300  figma: upstream 502");
+    expect(error).toContain("\x1b[31m  figma: upstream 502");
+    const exit = render(<StatusLine {...base} problem={{ service: "demo", text: "restart requested (exit code 0)", isError: false }} />).lastFrame()!;
+    expect(plain(exit)).toBe("sort: name  rows 1–19 of 300  demo: restart requested (exit code 0)");
+    expect(exit).not.toContain("\x1b[31m");
+  });
+
   test("the restart question and the filter being typed take the line", () => {
     expect(show({ mode: "confirm", confirm: "figma", connected: false, error: "x" })).toBe("Restart figma? y = yes · n/esc = no");
     expect(show({ mode: "filter", filter: "fi", matches: 3 })).toBe("/fi   3 of 300 match · enter to apply, esc to clear");
@@ -167,6 +193,8 @@ describe("DetailPane and LogView", () => {
     const out = plain(render(<DetailPane service={s} changes={changes} log={log} error={null} now={NOW} width={100} height={19} />).lastFrame());
     expect(out).toContain("github · GitHub  CRASH-LOOP");
     expect(out).toContain("port 49161 · streamable-http · start boot · prefix gh");
+    expect(out).toContain("requests 0 · errors 0 (0%) · req/s 0 · p50 - · p99 -");
+    expect(out).toContain("traffic in 0B · out 0B");
     expect(out).toContain("last exit: exit code 1");
     expect(out).toContain("last error: health probe failed: connection refused");
     expect(out).toMatch(/healthy → backing-off\s+exit code 1/);
@@ -174,6 +202,13 @@ describe("DetailPane and LogView", () => {
     expect(out).toContain("line 39");
     expect(out).not.toContain("line 0\n");
     expect(out.split("\n").length).toBeLessThanOrEqual(19);
+  });
+
+  test("the config summary from config.json sits under the live facts", () => {
+    const config = ["run builtin demo · key in header X-Demo-Key (checked locally)", "health GET /health every 5s · 6000 req/min · body ≤1MB · upstream timeout 5m"];
+    const out = lines(render(<DetailPane service={service("demo", { port: 49170 })} changes={[]} log={[]} error={null} config={config} now={NOW} width={100} height={19} />).lastFrame());
+    expect(out.slice(1, 4)).toEqual(["port 49170 · streamable-http · start boot · prefix demo", ...config]);
+    expect(out).toContain("  none yet");
   });
 
   test("the log view shows the newest lines that fit, cut to the width", () => {

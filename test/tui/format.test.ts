@@ -8,6 +8,9 @@ describe("format", () => {
     expect(formatDuration(192_000)).toBe("3m12s");
     expect(formatDuration(2 * 3600_000 + 5 * 60_000)).toBe("2h05m");
     expect(formatDuration(3 * 86_400_000 + 4 * 3600_000)).toBe("3d04h");
+    // Past ten days the hours no longer matter, and the column stays five wide.
+    expect(formatDuration(12 * 86_400_000 + 4 * 3600_000)).toBe("12d");
+    expect(formatDuration(400 * 86_400_000)).toBe("400d");
     expect(formatDuration(null)).toBe("-");
     expect(formatDuration(-5)).toBe("-");
   });

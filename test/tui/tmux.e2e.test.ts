@@ -1,21 +1,27 @@
 // End to end: `mcpd tui` in a real terminal (tmux, 80×24) against a real daemon,
 // pressing keys and reading the screen as a person would.
 import { afterEach, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { MCPD_FROM_SOURCE, runCli } from "../helpers/cli.ts";
 import { waitFor } from "../helpers/net.ts";
 import { tempDir } from "../helpers/tmp.ts";
-import { demoDaemon, type TestDaemon } from "./daemon.ts";
+import { VERSION } from "../../src/version.ts";
+import { demoDaemon, IDLE_SERVICE, type TestDaemon } from "./daemon.ts";
+import { selectedRow, tableNames, tableRow } from "./ink.ts";
 
-/** Where the README's 80×24 capture is written. */
-const CAPTURE_FILE = process.env.MCPD_TUI_CAPTURE ?? "/tmp/tui-80x24.txt";
+/** Set to a file name to keep the 80×24 screen of the table (the README's capture). */
+const CAPTURE_FILE = process.env.MCPD_TUI_CAPTURE;
 
 // Our own tmux server, so the test never touches a user's sessions.
-const TMUX = ["tmux", "-L", `mcpd-tui-test-${process.pid}`];
+const TMUX_SERVER = `mcpd-tui-test-${process.pid}`;
+const TMUX = ["tmux", "-L", TMUX_SERVER];
 let daemon: TestDaemon | null = null;
 
 afterEach(async () => {
   Bun.spawnSync([...TMUX, "kill-server"], { stderr: "ignore", stdout: "ignore" });
+  // kill-server can leave the server's socket file behind.
+  rmSync(join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, TMUX_SERVER), { force: true });
   await daemon?.cleanup();
   daemon = null;
 });
@@ -26,49 +32,149 @@ function tmux(...args: string[]): string {
   return r.stdout.toString();
 }
 
-const screen = () => tmux("capture-pane", "-p", "-t", "tui");
-const screenWhere = (check: (s: string) => boolean, what: string) => waitFor(() => (check(screen()) ? screen() : null), { timeoutMs: 15_000, what });
+/** The pane as text, one entry per terminal row. */
+const screen = () => tmux("capture-pane", "-p", "-t", "tui").replace(/\n$/, "");
+/** Screens that need the daemon (boot, restart, reconnect) get this long on a busy 2-core box. */
+const DAEMON_WAIT_MS = 45_000;
+const KEY_WAIT_MS = 15_000;
+/** Waits (bounded) for a screen that satisfies `check`; on timeout the error shows the screen it was stuck on. */
+async function screenWhere(check: (s: string) => boolean, what: string, timeoutMs = KEY_WAIT_MS): Promise<string> {
+  try {
+    return await waitFor(
+      () => {
+        const s = screen();
+        return check(s) ? s : null;
+      },
+      { timeoutMs, intervalMs: 50, what },
+    );
+  } catch (e) {
+    let last: string;
+    try {
+      last = screen();
+    } catch (err) {
+      last = String(err);
+    }
+    throw new Error(`${(e as Error).message}; the screen was:\n${last}`);
+  }
+}
 const press = (...keys: string[]) => tmux("send-keys", "-t", "tui", ...keys);
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const demoRow = (s: string) => tableRow(s, "demo");
+const healthyDemo = (s: string) => demoRow(s)?.STATE === "healthy";
+const TABLE_FOOTER = "↑↓/jk select  enter detail  r restart  l log  / filter  s sort  q quit";
 
 test(
-  "mcpd tui in an 80×24 terminal: table, detail, filter, restart, quit",
+  "mcpd tui in an 80×24 terminal: the demo service healthy; select, detail, log, filter, sort, restart, reconnect, quit",
   async () => {
-    daemon = await demoDaemon();
-    await daemon.start();
+    daemon = await demoDaemon({ idle: true });
+    const first = (await daemon.start()).services.find((s) => s.name === "demo")!;
+    await daemon.addUser("alice");
+    await daemon.addUser("bob");
     const cmd = [...MCPD_FROM_SOURCE, "tui", "--data", daemon.dataDir, "--ports", daemon.portsDir].map(shellQuote).join(" ");
     tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "tui", cmd);
 
-    let s = await screenWhere((s) => /> demo\s+\S/.test(s), "the demo row");
-    expect(s).toContain(`http://127.0.0.1:${daemon.proxyPort}`);
-    expect(s).toContain("↑↓/jk select  enter detail  r restart  l log  / filter  s sort  q quit");
-    expect(s.trimEnd().split("\n").length).toBeLessThanOrEqual(24);
-    writeFileSync(CAPTURE_FILE, s);
+    let s = await screenWhere((s) => healthyDemo(s) && s.includes("users 2"), "the demo row, healthy, with two users", DAEMON_WAIT_MS);
+    // Exactly the terminal: 24 rows, none wider than 80, the footer on the last one.
+    const rows = s.split("\n");
+    expect(rows).toHaveLength(24);
+    for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
+    expect(rows[0]).toStartWith(`mcpd ${VERSION}  http://127.0.0.1:${daemon.proxyPort}  up `);
+    expect(rows[1]).toBe("services 1/2 healthy  users 2  instances 2  req/s 0");
+    expect(rows[23]).toBe(TABLE_FOOTER);
+    expect(rows[3]).toMatch(/^ {2}SERVICE\s+STATE\s+PORT\s+PID\s+UP\s+RST\s+USERS\s+REQ\/S\s+ERR%\s+P50\s+P99$/);
+    expect(demoRow(s)).toMatchObject({ PORT: String(daemon.servicePort), PID: String(first.pid), RST: "0", USERS: "2" });
+    expect(tableRow(s, IDLE_SERVICE)).toMatchObject({ STATE: "idle", PID: "-" });
+    expect(selectedRow(s)).toBe("demo");
+    if (CAPTURE_FILE) writeFileSync(CAPTURE_FILE, s + "\n");
+
+    press("j");
+    await screenWhere((s) => selectedRow(s) === IDLE_SERVICE, "j to select the next row");
+    press("Up");
+    await screenWhere((s) => selectedRow(s) === "demo", "↑ to select the previous row");
 
     press("Enter");
-    s = await screenWhere((s) => s.includes("Recent changes"), "the detail pane");
-    expect(s).toContain(`port ${daemon.servicePort}`);
+    s = await screenWhere((s) => s.includes("Recent changes") && !s.includes("loading…") && s.includes("builtin demo serving"), "the detail pane");
+    expect(s).toContain("demo · Demo (offline)  healthy");
+    expect(s).toContain(`port ${daemon.servicePort} · streamable-http · start boot · prefix demo`);
+    expect(s).toContain("run builtin demo · key in header X-Demo-Key (checked locally)");
+    expect(s).toContain(`pid ${first.pid} · up `);
+    expect(s).toMatch(new RegExp(`starting → healthy\\s+answering on port ${daemon.servicePort}`));
+    expect(s.split("\n")[23]).toBe("esc back  r restart  l log  q quit");
     press("Escape");
-    await screenWhere((s) => s.includes("SERVICE"), "the table again");
+    await screenWhere((s) => s.includes(TABLE_FOOTER), "the table again");
+
+    press("l");
+    await screenWhere((s) => s.includes("log: demo (following)") && s.includes(`started pid ${first.pid}`), "the followed log");
+    press("Escape");
+    await screenWhere((s) => s.includes(TABLE_FOOTER), "the table after the log");
 
     press("/", "z", "z");
-    await screenWhere((s) => s.includes("no service matches /zz"), "an empty filter result");
+    s = await screenWhere((s) => s.includes("no service matches /zz"), "an empty filter result");
+    expect(s).toContain("0 of 2 match");
     press("Escape");
-    await screenWhere((s) => /> demo\s+\S/.test(s), "the row back after clearing the filter");
+    s = await screenWhere((s) => tableNames(s).length === 2, "both rows back after clearing the filter");
 
     press("s");
-    await screenWhere((s) => s.includes("sort: state"), "the next sort mode");
+    s = await screenWhere((s) => s.includes("sort: state"), "the state sort");
+    expect(tableNames(s)).toEqual([IDLE_SERVICE, "demo"]);
 
     press("r");
-    await screenWhere((s) => s.includes("Restart demo? y = yes"), "the restart question");
+    await screenWhere((s) => s.includes("Restart demo? y = yes · n/esc = no"), "the restart question");
+    press("n");
+    await screenWhere((s) => s.includes("sort: state"), "the question gone after n");
+    expect(await daemon.demo()).toMatchObject({ pid: first.pid, restarts: 0 });
+    press("r");
+    await screenWhere((s) => s.includes("Restart demo?"), "the restart question again");
     press("y");
-    await screenWhere((s) => s.includes("restart of demo requested"), "the restart to be accepted");
+    await screenWhere((s) => s.includes("restart of demo requested"), "the restart to be accepted", DAEMON_WAIT_MS);
+    const restarted = await daemon.demoWhere((x) => x.state === "healthy" && x.pid !== first.pid, "the demo service healthy with a new pid");
+    s = await screenWhere((s) => healthyDemo(s) && demoRow(s)?.PID === String(restarted.pid), "the new pid on screen", DAEMON_WAIT_MS);
+    expect(demoRow(s)!.RST).toBe("1");
+
+    // The daemon goes away: the view says so and keeps the last rows...
+    await daemon.stop();
+    s = await screenWhere((s) => s.includes("daemon not reachable — retrying"), "the not-reachable line", DAEMON_WAIT_MS);
+    expect(demoRow(s)?.PID).toBe(String(restarted.pid));
+    // ...and reconnects when it is back.
+    const back = (await daemon.start()).services.find((x) => x.name === "demo")!;
+    await screenWhere((s) => !s.includes("not reachable") && healthyDemo(s) && demoRow(s)?.PID === String(back.pid), "the view after the daemon came back", DAEMON_WAIT_MS);
 
     press("q");
     await waitFor(() => Bun.spawnSync([...TMUX, "has-session", "-t", "tui"], { stderr: "ignore" }).exitCode !== 0, { timeoutMs: 10_000, what: "mcpd tui to exit on q" });
   },
-  { timeout: 90_000 },
+  { timeout: 240_000 },
 );
+
+test(
+  "mcpd start --tui: the same view in the foreground; q quits it and stops the daemon and its children",
+  async () => {
+    daemon = await demoDaemon();
+    const cmd = [...MCPD_FROM_SOURCE, "start", "--tui", "--data", daemon.dataDir, "--ports", daemon.portsDir, "--port", String(daemon.proxyPort)];
+    const env = `MCPD_MASTER_KEY=${shellQuote(daemon.env.MCPD_MASTER_KEY!)}`;
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "tui", `env ${env} ${cmd.map(shellQuote).join(" ")}`);
+
+    const s = await screenWhere((s) => healthyDemo(s) && demoRow(s)?.PID !== "-", "the demo row, healthy, in mcpd start --tui", DAEMON_WAIT_MS);
+    expect(s.split("\n")[0]).toStartWith(`mcpd ${VERSION}  http://127.0.0.1:${daemon.proxyPort}  up `);
+    expect(s.split("\n")[23]).toBe(TABLE_FOOTER);
+    const pid = Number(demoRow(s)!.PID);
+    expect((await daemon.demo()).pid).toBe(pid);
+
+    press("q");
+    await waitFor(() => Bun.spawnSync([...TMUX, "has-session", "-t", "tui"], { stderr: "ignore" }).exitCode !== 0, { timeoutMs: 30_000, what: "mcpd start --tui to exit on q" });
+    await waitFor(() => !alive(pid), { timeoutMs: 15_000, what: `the demo child (pid ${pid}) to be gone` });
+  },
+  { timeout: 120_000 },
+);
+
+/** Whether a process with this pid exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 test("mcpd tui without a terminal and without a daemon: one line, non-zero", async () => {
   const tmp = tempDir("mcpd-tui-notty");

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Key } from "ink";
-import { layoutColumns } from "../../src/tui/columns.ts";
+import { layoutColumns, problemOffTable } from "../../src/tui/columns.ts";
 import { actionFor, hintsFor, splitKeys } from "../../src/tui/keys.ts";
 import { filterServices, nextSortMode, sortServices, visibleServices } from "../../src/tui/sort.ts";
 import { INITIAL_VIEW, reduceView, screenOf, type ViewState } from "../../src/tui/state.ts";
@@ -69,11 +69,34 @@ describe("columns", () => {
     expect(ids(160)).toEqual(["name", "state", "port", "pid", "uptime", "restarts", "users", "rps", "errors", "p50", "p99", "lastError"]);
   });
 
-  test("80 columns drop the last error and pid first, and fit exactly", () => {
-    const cols = layoutColumns(78);
-    expect(cols.map((c) => c.id)).not.toContain("lastError");
-    expect(cols.map((c) => c.id)).not.toContain("pid");
-    expect(cols.reduce((n, c) => n + c.width, 0) + cols.length - 1).toBeLessThanOrEqual(78);
+  test("80 columns keep every number, even a 7-digit pid; only the last error goes, and the row fits exactly", () => {
+    const cols = layoutColumns(78, { name: 30, pid: 7 });
+    expect(cols.map((c) => c.id)).toEqual(["name", "state", "port", "pid", "uptime", "restarts", "users", "rps", "errors", "p50", "p99"]);
+    expect(cols.find((c) => c.id === "pid")!.width).toBe(7);
+    expect(cols.reduce((n, c) => n + c.width, 0) + cols.length - 1).toBe(78);
+  });
+
+  test("name and pid are as wide as what is in them; the room they leave goes to longer names, then the last error", () => {
+    const width = (cols: ReturnType<typeof layoutColumns>, id: string) => cols.find((c) => c.id === id)?.width;
+    // Short names shrink to the column title, 5-digit pids to 5.
+    const short = layoutColumns(78, { name: 4, pid: 5 });
+    expect(width(short, "name")).toBe("SERVICE".length);
+    expect(width(short, "pid")).toBe(5);
+    // A long name gets what short pids leave over at 80 columns, cut where it must be.
+    expect(width(layoutColumns(78, { name: 20, pid: 5 }), "name")).toBe(13);
+    // With room to spare, the last error comes back and takes the rest.
+    const wide = layoutColumns(118, { name: 4, pid: 5 });
+    expect(wide.at(-1)!.id).toBe("lastError");
+    expect(wide.reduce((n, c) => n + c.width, 0) + wide.length - 1).toBe(118);
+  });
+
+  test("the selected service's last error goes to the status line only when the table has no room for it", () => {
+    const broken = service("figma", { lastError: "Error: upstream 502" });
+    expect(problemOffTable(broken, [broken], 78)).toEqual({ service: "figma", text: "Error: upstream 502", isError: true });
+    expect(problemOffTable(broken, [broken], 118)).toBeNull();
+    // A deliberate restart leaves a last exit, not an error.
+    expect(problemOffTable(service("demo", { lastExit: "restart requested (exit code 0)" }), [broken], 78)).toMatchObject({ isError: false });
+    expect(problemOffTable(service("demo"), [broken], 78)).toBeNull();
   });
 
   test("a narrow terminal keeps name, state and traffic", () => {

@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Service } from "../registry/schema.ts";
+import { signalGroup } from "../util/processGroup.ts";
 import { createLineFramer } from "./lineFramer.ts";
 import type { JsonRpcMessage } from "./jsonrpc.ts";
 
@@ -99,17 +100,7 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
   });
   log(`${tag} started`);
 
-  const signalGroup = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        proc.kill(sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const signal = (sig: NodeJS.Signals) => signalGroup(pid, proc, sig);
 
   return {
     pid,
@@ -131,13 +122,13 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
         } catch {
           // stdin already closed
         }
-        signalGroup("SIGTERM");
-        const timer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
+        signal("SIGTERM");
+        const timer = setTimeout(() => signal("SIGKILL"), graceMs);
         timer.unref?.();
         const exit = await exited;
         clearTimeout(timer);
         // The leader may be gone while something it started still holds the group.
-        signalGroup("SIGKILL");
+        signal("SIGKILL");
         return exit;
       }
       return exited;

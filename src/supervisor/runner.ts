@@ -1,5 +1,5 @@
 import type { Service } from "../registry/schema.ts";
-import type { ServiceState, StateChange } from "../control/types.ts";
+import type { ServiceState, ServiceStatus, StateChange } from "../control/types.ts";
 import { McpdError } from "../util/errors.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
@@ -38,15 +38,8 @@ export interface RunnerDeps {
   busy?: (service: string) => boolean;
 }
 
-export interface RunnerSnapshot {
-  state: ServiceState;
-  crashLoop: boolean;
-  pid: number | null;
-  startedAt: number | null;
-  restarts: number;
-  lastExit: string | null;
-  lastError: string | null;
-}
+/** The supervisor's part of a service's status line. */
+export type RunnerSnapshot = Pick<ServiceStatus, "state" | "crashLoop" | "pid" | "startedAt" | "restarts" | "lastExit" | "lastError">;
 
 /**
  * One service's life: spawn → probe → healthy, and back through backing-off when it

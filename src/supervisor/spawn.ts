@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { Service } from "../registry/schema.ts";
 import { selfCommand } from "../util/self.ts";
 import type { RotatingLog } from "./logs.ts";
+import { signalGroup } from "../util/processGroup.ts";
 
 export interface ChildExit {
   code: number | null;
@@ -86,17 +87,7 @@ export const spawnChild: SpawnFn = (req) => {
   return {
     pid,
     exited,
-    signal(sig) {
-      try {
-        process.kill(-pid, sig);
-      } catch {
-        try {
-          proc.kill(sig);
-        } catch {
-          // already gone
-        }
-      }
-    },
+    signal: (sig) => signalGroup(pid, proc, sig),
   };
 };
 

@@ -94,11 +94,4 @@ export async function whoami(client: Client): Promise<{ fingerprint: string; pid
 
 export const fingerprintOf = (key: string) => new Bun.CryptoHasher("sha256").update(key).digest("hex").slice(0, 16);
 
-export const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { isAlive } from "../helpers/process.ts";

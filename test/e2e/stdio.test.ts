@@ -13,6 +13,7 @@ import type { DaemonStatus } from "../../src/control/types.ts";
 import { MCPD_FROM_SOURCE, runCli } from "../helpers/cli.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
 import { tempDir } from "../helpers/tmp.ts";
+import { isAlive } from "../helpers/process.ts";
 
 const ENVKEY_DIR = join(import.meta.dir, "../../mcp-ports/envkey");
 const fp = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 16);
@@ -102,7 +103,7 @@ test("each user's stdio child runs with their own key; status --json lists the c
   // SIGTERM to mcpd stops the per-user children too.
   d.proc.kill("SIGTERM");
   expect(await d.proc.exited).toBe(0);
-  await waitFor(() => [wa.pid, wb.pid].every((pid) => !alive(pid)), { timeoutMs: 5_000, what: "the stdio children to exit" });
+  await waitFor(() => [wa.pid, wb.pid].every((pid) => !isAlive(pid)), { timeoutMs: 5_000, what: "the stdio children to exit" });
 }, 60_000);
 
 test("mcpd key rotate on a running daemon: the next session still opens the user's key", async () => {
@@ -116,11 +117,3 @@ test("mcpd key rotate on a running daemon: the next session still opens the user
   expect((await whoami(await connect(d.bob.url))).fingerprint).toBe(fp("key-of-bob"));
 }, 60_000);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

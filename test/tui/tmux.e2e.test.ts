@@ -9,6 +9,7 @@ import { tempDir } from "../helpers/tmp.ts";
 import { VERSION } from "../../src/version.ts";
 import { demoDaemon, IDLE_SERVICE, type TestDaemon } from "./daemon.ts";
 import { selectedRow, tableNames, tableRow } from "./ink.ts";
+import { isAlive } from "../helpers/process.ts";
 
 /** Set to a file name to keep the 80×24 screen of the table (the README's capture). */
 const CAPTURE_FILE = process.env.MCPD_TUI_CAPTURE;
@@ -161,20 +162,11 @@ test(
 
     press("q");
     await waitFor(() => Bun.spawnSync([...TMUX, "has-session", "-t", "tui"], { stderr: "ignore" }).exitCode !== 0, { timeoutMs: 30_000, what: "mcpd start --tui to exit on q" });
-    await waitFor(() => !alive(pid), { timeoutMs: 15_000, what: `the demo child (pid ${pid}) to be gone` });
+    await waitFor(() => !isAlive(pid), { timeoutMs: 15_000, what: `the demo child (pid ${pid}) to be gone` });
   },
   { timeout: 120_000 },
 );
 
-/** Whether a process with this pid exists (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test("mcpd tui without a terminal and without a daemon: one line, non-zero", async () => {
   const tmp = tempDir("mcpd-tui-notty");

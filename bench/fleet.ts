@@ -4,6 +4,7 @@
 // "start": "on-demand": time until ready, its memory, and a cold service's first request.
 //
 //   bun run bench:fleet [--quick] [--services=373]
+import { readFileSync } from "node:fs";
 import { Fatal, QUICK, flag, machineLine, waitFor } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
 import { descendants, memAvailableKb, pssKb, rssKb } from "./lib/procfs.ts";
@@ -83,6 +84,7 @@ await runBench("bench:fleet", TIME_LIMIT_MS, async () => {
     table(
       ["start mode", "ready s", "healthy", "processes", "RSS total", "PSS total", "notes"],
       rows.map((r) => [r.mode, fixed(r.readySec, 2), r.healthy, int(r.processes), mb(r.rssKb), mb(r.pssKb), r.note]),
+      { left: [0, 6] },
     ),
   );
   console.log("");
@@ -90,8 +92,26 @@ await runBench("bench:fleet", TIME_LIMIT_MS, async () => {
   const lazy = rows[1]!;
   console.log(`all ${SERVICES} healthy at boot in ${fixed(boot.readySec, 2)} s (target <= 20 s): ${boot.healthy === `${SERVICES}/${SERVICES}` && boot.readySec <= 20 ? "MET" : "NOT MET"}`);
   console.log(`on-demand ready in ${fixed(lazy.readySec, 2)} s (target < 1 s): ${lazy.readySec < 1 ? "MET" : "NOT MET"}`);
+  const ephemeral = ephemeralOverlap(ports);
+  if (ephemeral) console.log(ephemeral);
   console.log(`(ready = from spawning \`mcpd start\` until the daemon's status (as \`mcpd status --json\`, read from its control socket every ${STATUS_POLL_MS} ms) shows the goal; RSS sums mcpd + every descendant; PSS counts shared pages once${skipped ? `; ${skipped} busy port(s) skipped` : ""})`);
 });
+
+/**
+ * The historic ports (49160+) sit inside Linux's default ephemeral range (32768–60999):
+ * any outgoing connection on the machine may hold one as its local port for a while, and
+ * a service starting then finds it taken. Said next to the table when it applies.
+ */
+function ephemeralOverlap(ports: number[]): string | null {
+  try {
+    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    const inside = ports.filter((p) => p >= lo! && p <= hi!).length;
+    if (!inside) return null;
+    return `note: ${inside} of the ${ports.length} ports lie in this machine's ephemeral port range ${lo}-${hi} (net.ipv4.ip_local_port_range), where outgoing connections take their local ports; reserving them (net.ipv4.ip_local_reserved_ports) keeps them free for the services`;
+  } catch {
+    return null;
+  }
+}
 
 /** Memory of the daemon and everything under it, after the state under test is reached. */
 function family(pid: number) {
@@ -115,13 +135,23 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
   let last: DaemonStatus | undefined;
   let readySec = NaN;
   let cutShort: string | undefined;
+  /** why the last status read failed, for a wait that ends with no status at all */
+  let statusError: string | undefined;
+  // When half and nine tenths were healthy: how the boot went, not only when it ended.
+  const milestones: Array<{ share: number; sec: number }> = [];
   try {
+    // Until every service is healthy, or healthy but for some that failed for good (the
+    // supervisor does not retry a port it found taken): waiting longer changes nothing.
     await waitFor(
       async () => {
         if (daemon.proc.exitCode !== null) throw await daemon.died();
         if (memAvailableKb() < MIN_FREE_KB) throw new Fatal(`memory ran low (under ${mb(MIN_FREE_KB)} available): boot cut short`);
-        last = await daemon.status().catch(() => last);
-        return last && last.services.length === services.length && last.services.every((s) => s.state === "healthy");
+        last = await daemon.status().catch((e) => ((statusError = (e as Error).message), last));
+        const healthyNow = last?.services.filter((s) => s.state === "healthy").length ?? 0;
+        for (const share of [0.5, 0.9]) {
+          if (healthyNow >= share * services.length && !milestones.some((m) => m.share === share)) milestones.push({ share, sec: (performance.now() - t0) / 1000 });
+        }
+        return last && last.services.length === services.length && last.services.every((s) => s.state === "healthy" || s.state === "failed");
       },
       BOOT_WAIT_MS,
       "every service healthy",
@@ -130,19 +160,24 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
     readySec = (performance.now() - t0) / 1000;
   } catch (e) {
     cutShort = (e as Error).message;
-    log(`boot: ${cutShort}; ${stateSummary(last)}`);
+    log(`boot: ${cutShort}; ${stateSummary(last)}${statusError ? `; last status read: ${statusError}` : ""}`);
   }
   const healthy = last?.services.filter((s) => s.state === "healthy").length ?? 0;
+  const failed = last?.services.filter((s) => s.state === "failed") ?? [];
+  if (failed.length) log(`boot: ${failed.length} failed: ${failed.map((s) => `${s.name}: ${s.lastError ?? s.lastExit ?? "?"}`).join("; ")}`);
   const mem = family(daemon.pid);
   const t1 = performance.now();
   await daemon.stop();
   const stopSec = (performance.now() - t1) / 1000;
+  const failedNote = failed.length ? `${failed.length} failed (${oneLine(failed[0]!.lastError ?? failed[0]!.lastExit ?? "?", 70)}); ` : "";
+  const restarts = last?.services.reduce((n, s) => n + s.restarts, 0) ?? 0;
+  const progress = milestones.map((m) => `${m.share * 100}% at ${fixed(m.sec, 1)} s`).join(", ");
   return {
     mode: "boot",
     readySec,
     healthy: `${healthy}/${services.length}`,
     ...mem,
-    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; stop took ${fixed(stopSec, 1)} s`,
+    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}${failedNote}${progress ? `${progress}; ` : ""}${restarts} restarts; daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; stop took ${fixed(stopSec, 1)} s`,
   };
 }
 
@@ -157,12 +192,13 @@ async function onDemand(services: DemoPort[]): Promise<Row> {
   const daemon = await startDaemon({ dataDir, portsDir });
   let readySec = NaN;
   let last: DaemonStatus | undefined;
+  let statusError: string | undefined;
   try {
     // Ready: the daemon answers and lists every service, none of them failed.
     await waitFor(
       async () => {
         if (daemon.proc.exitCode !== null) throw await daemon.died();
-        last = await daemon.status().catch(() => last);
+        last = await daemon.status().catch((e) => ((statusError = (e as Error).message), last));
         return last && last.services.length === services.length && last.services.every((s) => s.state === "idle" || s.state === "healthy");
       },
       30_000,
@@ -171,7 +207,7 @@ async function onDemand(services: DemoPort[]): Promise<Row> {
     );
     readySec = (performance.now() - t0) / 1000;
   } catch (e) {
-    log(`on-demand: ${(e as Error).message}; ${stateSummary(last)}`);
+    log(`on-demand: ${(e as Error).message}; ${stateSummary(last)}${statusError ? `; last status read: ${statusError}` : ""}`);
   }
   const idle = last?.services.filter((s) => s.state === "idle").length ?? 0;
   const mem = family(daemon.pid);

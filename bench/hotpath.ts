@@ -1,25 +1,45 @@
 // What does each step of a proxied request cost on its own? The real store (10,000 users
-// on a temp data dir) and the real sealing code, one step at a time, in µs per call — so a
-// regression in the request path can be pinned to the step that grew.
+// on a temp data dir), the real sealing code and src/proxy's own functions, one step at a
+// time, in µs per call — so a regression in the request path can be pinned to the step
+// that grew. Then the async plumbing a request goes through (timers, the streaming relay)
+// and the whole proxy function against a loopback service, next to calling it direct.
 //
 //   bun run bench:hotpath [--quick]
 import { join } from "node:path";
 import { QUICK, machineLine } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
-import { tempDir } from "./lib/mcpd.ts";
-import { seedUsers } from "./lib/seed.ts";
-import { fixed, int, table } from "./lib/table.ts";
+import { tempDir, writeDemoPorts } from "./lib/mcpd.ts";
+import { demoKeyOf, instanceUrl, seedUsers } from "./lib/seed.ts";
+import { fixed, int, table as textTable } from "./lib/table.ts";
 import { openStore, type AuditEntry } from "../src/store/index.ts";
 import { loadKeyring } from "../src/crypto/masterKey.ts";
 import { associatedData, open } from "../src/crypto/seal.ts";
 import { hashInstanceId } from "../src/accounts/instanceId.ts";
+import { loadRegistry } from "../src/registry/load.ts";
+import { createProxy, serveProxy } from "../src/proxy/index.ts";
+import { parseRoute } from "../src/proxy/route.ts";
+import { StoreEpoch } from "../src/proxy/epoch.ts";
+import { Resolver } from "../src/proxy/resolve.ts";
+import { Credentials } from "../src/proxy/credential.ts";
+import { RateLimiter } from "../src/proxy/rateLimit.ts";
+import { peekRpc } from "../src/proxy/jsonrpc.ts";
+import { SessionTable } from "../src/proxy/sessions.ts";
+import { formatCredential, markStream, requestHeaders, responseHeaders } from "../src/proxy/headers.ts";
+import { Metrics } from "../src/proxy/metrics.ts";
+import { AuditWriter } from "../src/proxy/audit.ts";
+import { finish } from "../src/proxy/context.ts";
+import { relay } from "../src/proxy/stream.ts";
 
 const USERS = QUICK ? 1_000 : 10_000;
 const ITERATIONS = QUICK ? 2_000 : 50_000;
+const ASYNC_ITERATIONS = QUICK ? 500 : 10_000;
+const E2E_REQUESTS = QUICK ? 300 : 5_000;
 const SERVICE = { name: "demo", prefix: "demo" };
-
-/** RFC 9110 §7.6.1 hop-by-hop headers, which a proxy drops (plus those named in Connection). */
-const HOP_BY_HOP = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "proxy-authorization", "proxy-authenticate"];
+const ECHO_BODY = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "echo", arguments: { text: "hello from the bench" } } });
+/** What the demo answers a tools/call with in a session: one SSE event, then the end (as the SDK sends it). */
+const SSE_ANSWER = new TextEncoder().encode(
+  'event: message\ndata: {"result":{"content":[{"type":"text","text":"hello from the bench"}]},"jsonrpc":"2.0","id":7}\n\n',
+);
 
 /** µs per call of `fn`, after a warm-up so the JIT has settled. */
 function time(fn: (i: number) => unknown, iterations = ITERATIONS): number {
@@ -29,10 +49,29 @@ function time(fn: (i: number) => unknown, iterations = ITERATIONS): number {
   return (Bun.nanoseconds() - t0) / 1000 / iterations;
 }
 
+/** The same for an async step, awaited one at a time. */
+async function timeAsync(fn: (i: number) => Promise<unknown>, iterations = ASYNC_ITERATIONS): Promise<number> {
+  for (let i = 0; i < Math.min(200, iterations); i++) await fn(i);
+  const t0 = Bun.nanoseconds();
+  for (let i = 0; i < iterations; i++) await fn(i);
+  return (Bun.nanoseconds() - t0) / 1000 / iterations;
+}
+
+/** A one-event SSE body made the way a service's streaming answer arrives: a stream, not a buffer. */
+const sseBody = () =>
+  new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(SSE_ANSWER);
+      c.close();
+    },
+  });
+
+type Row = [string, number, string];
+
 await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   console.log(`# bench:hotpath — ${QUICK ? "quick smoke run" : "full run"}`);
   console.log(`# ${machineLine()}`);
-  console.log(`# ${int(USERS)} users in a temp store, ${int(ITERATIONS)} calls per step, in-process (no sockets)`);
+  console.log(`# ${int(USERS)} users in a temp store; ${int(ITERATIONS)} calls per sync step, ${int(ASYNC_ITERATIONS)} per async step, in-process`);
 
   const dataDir = tempDir("hotpath");
   const ids = await seedUsers(dataDir, SERVICE, USERS);
@@ -42,63 +81,222 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   const rows = hashes.map((h) => store.instances.findByHash(h)!);
   const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length]!;
 
-  const steps: Array<[string, number, string]> = [];
-  steps.push(["sha256 of the instance id (hashInstanceId)", time((i) => hashInstanceId(pick(ids, i))), "per request unless cached by id"]);
-  steps.push(["instance lookup, SQLite prepared (findByHash)", time((i) => store.instances.findByHash(pick(hashes, i))), `${int(USERS)} rows`]);
-  const cache = new Map(ids.map((id, i) => [id, rows[i]]));
-  steps.push(["instance lookup, in-memory Map hit", time((i) => cache.get(pick(ids, i))), "what a cache costs instead"]);
-  steps.push(["credential row, SQLite prepared (credentials.get)", time((i) => store.credentials.get(pick(rows, i).userId, SERVICE.name)), ""]);
+  // ---- the store and the sealing, uncached ----
+  const storeSteps: Row[] = [];
+  storeSteps.push(["sha256 of the instance id (hashInstanceId)", time((i) => hashInstanceId(pick(ids, i))), "per request, also on a cache hit"]);
+  storeSteps.push(["instance row, SQLite prepared (findByHash)", time((i) => store.instances.findByHash(pick(hashes, i))), `${int(USERS)} rows; a cache miss only`]);
+  storeSteps.push(["credential row, SQLite prepared (credentials.get)", time((i) => store.credentials.get(pick(rows, i).userId, SERVICE.name)), "a cache miss only"]);
   const sealed = rows.map((r) => store.credentials.get(r.userId, SERVICE.name)!);
-  steps.push([
+  storeSteps.push([
     "open sealed key (XChaCha20-Poly1305, libsodium)",
     time((i) => {
       const r = pick(rows, i);
       return open(keyring, pick(sealed, i), associatedData(r.userId, SERVICE.name));
     }),
-    "with its associated data",
+    "a cache miss only",
   ]);
+  const auditRow = (i: number): AuditEntry => ({ ts: Date.now(), userId: "u00001", service: SERVICE.name, instance: "demo_u00001_abcdef12", method: "tools/call", tool: "echo", status: 200, latencyMs: 1.2, bytesIn: 120, bytesOut: 200, event: i < 0 ? "x" : null });
+  const auditIterations = QUICK ? 200 : 2_000;
+  storeSteps.push(["audit write, 1 row per transaction", time((i) => store.audit.append([auditRow(i)]), auditIterations), "per row (what batching avoids)"]);
+  const batch = Array.from({ length: 500 }, (_, i) => auditRow(i));
+  storeSteps.push(["audit write, 500 rows per transaction", time(() => store.audit.append(batch), Math.max(4, auditIterations / 50)) / batch.length, "per row, AuditWriter's batch size"]);
 
+  // ---- src/proxy's own steps, in handle.ts order, warm caches as a busy session sees them ----
+  const now = Date.now;
+  const epoch = new StoreEpoch(store);
+  const resolver = new Resolver(store);
+  const credentials = new Credentials(store, keyring, now);
+  const limiter = new RateLimiter(now);
+  const sessions = new SessionTable(now);
+  const metrics = new Metrics(now, (s) => sessions.countFor(s));
+  const audit = new AuditWriter(store);
+  const sinks = { audit, metrics };
+  const sids = ids.map(() => crypto.randomUUID());
+  const refs = rows.map((r) => r.ref);
+  ids.forEach((_, i) => sessions.bind(SERVICE.name, sids[i]!, refs[i]!));
+  ids.forEach((id) => resolver.resolve(id, SERVICE.name));
+  rows.forEach((r) => credentials.get(r.userId, SERVICE.name));
+  const urls = ids.map((id) => instanceUrl("http://127.0.0.1:8080", id, SERVICE.name));
+  const bodyBytes = new TextEncoder().encode(ECHO_BODY);
   const incoming = new Headers({
     host: "127.0.0.1:8080",
     "user-agent": "mcp-client/1.0",
     accept: "application/json, text/event-stream",
     "content-type": "application/json",
-    "content-length": "120",
-    "mcp-session-id": crypto.randomUUID(),
+    "content-length": String(bodyBytes.byteLength),
+    "mcp-session-id": sids[0]!,
     "mcp-protocol-version": "2025-06-18",
-    connection: "keep-alive, x-custom",
-    "x-custom": "1",
+    connection: "keep-alive",
     "x-mcpd-user": "forged",
     "x-demo-key": "forged",
   });
-  steps.push([
-    "header rewrite (copy, drop hop-by-hop/x-mcpd-*/key, inject 4)",
+  const upstream = new Headers({
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "mcp-session-id": sids[0]!,
+    date: new Date().toUTCString(),
+    "transfer-encoding": "chunked",
+  });
+
+  const proxySteps: Row[] = [];
+  proxySteps.push(["URL + parseRoute", time((i) => parseRoute(new URL(pick(urls, i)).pathname)), "route.ts"]);
+  proxySteps.push(["StoreEpoch.check (PRAGMA data_version)", time(() => epoch.check()), "epoch.ts, every request"]);
+  proxySteps.push(["Resolver.resolve, cached", time((i) => resolver.resolve(pick(ids, i), SERVICE.name)), "resolve.ts: sha256 + Map"]);
+  proxySteps.push(["RateLimiter.take", time((i) => limiter.take(pick(refs, i), { requestsPerMinute: 6000, burst: 1000 })), "rateLimit.ts"]);
+  proxySteps.push(["peekRpc (decode + JSON.parse of the body)", time(() => peekRpc(bodyBytes, "application/json")), `jsonrpc.ts, ${bodyBytes.byteLength} B body`]);
+  proxySteps.push(["SessionTable.check", time((i) => sessions.check(SERVICE.name, pick(sids, i), pick(refs, i))), "sessions.ts"]);
+  proxySteps.push(["Credentials.get, cached", time((i) => credentials.get(pick(rows, i).userId, SERVICE.name)), "credential.ts: Map + TTL"]);
+  proxySteps.push([
+    "requestHeaders + formatCredential",
+    time((i) =>
+      requestHeaders(incoming, {
+        credentialHeader: "X-Demo-Key",
+        credentialValue: formatCredential("{secret}", demoKeyOf(pick(rows, i).userId)),
+        userId: pick(rows, i).userId,
+        instanceRef: pick(refs, i),
+        internalToken: "internal-token",
+      }),
+    ),
+    "headers.ts, 10 headers in",
+  ]);
+  proxySteps.push([
+    "responseHeaders + markStream",
     time(() => {
-      const h = new Headers(incoming);
-      for (const name of (h.get("connection") ?? "").split(",")) if (name.trim()) h.delete(name.trim());
-      for (const name of HOP_BY_HOP) h.delete(name);
-      incoming.forEach((_, name) => name.startsWith("x-mcpd-") && h.delete(name));
-      h.delete("x-demo-key");
-      h.set("x-demo-key", "demo-key-of-u00001");
-      h.set("x-mcpd-internal", "token");
-      h.set("x-mcpd-user", "u00001");
-      h.set("x-mcpd-instance", "demo_u00001_abcdef12");
+      const h = responseHeaders(upstream, { keepLength: false });
+      markStream(h);
       return h;
     }),
-    "generic Headers code, not src/proxy's",
+    "headers.ts",
   ]);
-  const body = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "echo", arguments: { text: "hello from the bench" } } });
-  steps.push(["JSON-RPC peek (parse body for method/tool)", time(() => JSON.parse(body).params?.name), `${body.length} B body`]);
+  proxySteps.push([
+    "finish: Metrics.record + AuditWriter.push",
+    time((i) =>
+      finish(
+        { ts: Date.now(), t0: performance.now(), service: SERVICE.name, instance: { ref: pick(refs, i), userId: pick(rows, i).userId, service: SERVICE.name }, rpc: { method: "tools/call", tool: "echo", ids: [7], batch: false }, bytesIn: 150 },
+        { status: 200, bytesOut: 140 },
+        sinks,
+      ),
+    ),
+    "context.ts; rows written later, in batches",
+  ]);
+  audit.close();
 
-  const entry = (i: number): AuditEntry => ({ ts: Date.now(), userId: "u00001", service: SERVICE.name, instance: "demo_u00001_abcdef12", method: "tools/call", tool: "echo", status: 200, latencyMs: 1.2, bytesIn: 120, bytesOut: 200, event: i < 0 ? "x" : null });
-  const auditIterations = QUICK ? 200 : 2_000;
-  steps.push(["audit write, 1 row per transaction", time((i) => store.audit.append([entry(i)]), auditIterations), "per row"]);
-  const batch = Array.from({ length: 100 }, (_, i) => entry(i));
-  steps.push(["audit write, 100 rows per transaction", time(() => store.audit.append(batch), Math.max(20, auditIterations / 10)) / 100, "per row"]);
+  // ---- the async plumbing every forwarded request goes through ----
+  const asyncSteps: Row[] = [];
+  asyncSteps.push(["await of a resolved promise (the unit)", await timeAsync(() => Promise.resolve()), "for scale"]);
+  asyncSteps.push([
+    "AbortController + timer + signal listener (forward.ts)",
+    await timeAsync(async () => {
+      const ac = new AbortController();
+      const client = new AbortController();
+      const timer = setTimeout(() => ac.abort(), 30_000);
+      const onAbort = () => ac.abort();
+      client.signal.addEventListener("abort", onAbort, { once: true });
+      await Promise.resolve();
+      clearTimeout(timer);
+    }),
+    "per request, set and cleared",
+  ]);
+  asyncSteps.push([
+    "Promise.race with a timeout timer (handle.ts reach/withTimeout)",
+    await timeAsync(async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.resolve({ port: 1 }), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("x")), 15_000)))]).finally(() => clearTimeout(timer));
+    }),
+    "per request, around gate.acquire",
+  ]);
+
+  // ---- the whole path over loopback sockets, peeled one layer at a time ----
+  const e2e = await layers(dataDir, store, keyring, ids[0]!, rows[0]!.userId);
   store.close();
 
+  const all: Row[] = [...storeSteps, ...proxySteps, ...asyncSteps, ...e2e];
+  const fmt = (r: Row[]) => r.map(([name, us, note]) => [name, fixed(us, 2), Number.isFinite(us) && us > 0 ? int(1e6 / us) : "-", note]);
+  const head = ["step", "µs/call", "calls/s (1 core)", "note"];
+  const table = (h: string[], rows: string[][]) => textTable(h, rows, { left: [0, 3] });
   console.log("");
-  console.log(table(["step", "µs/call", "calls/s (1 core)", "note"], steps.map(([name, us, note]) => [name, fixed(us, 2), int(1e6 / us), note])));
+  console.log("store and sealing (uncached: what a cache miss costs)");
+  console.log(table(head, fmt(storeSteps)));
   console.log("");
-  console.log("(each step alone, in this process: the sum is a floor for mcpd's own CPU per request, before HTTP parsing and fetch to the service)");
+  console.log("src/proxy's own steps, warm caches (a busy session)");
+  console.log(table(head, fmt(proxySteps)));
+  console.log("");
+  console.log("async plumbing per forwarded request");
+  console.log(table(head, fmt(asyncSteps)));
+  console.log("");
+  console.log(`the whole path over loopback, one layer at a time (${int(E2E_REQUESTS)} sequential requests each, client, proxy and service all in this process)`);
+  console.log(table(head, fmt(e2e)));
+  console.log("");
+  const syncSum = proxySteps.reduce((s, [, us]) => s + us, 0);
+  const [direct, passThrough, relayed, mcpd] = e2e.map(([, us]) => us) as [number, number, number, number];
+  console.log(
+    `per request: src/proxy's sync steps ${fixed(syncSum, 1)} µs; a Bun fetch-forwarding proxy at its simplest ${fixed(passThrough - direct, 1)} µs; ` +
+      `relay() on top ${fixed(relayed - passThrough, 1)} µs; the rest of src/proxy (steps, timers, awaits) ${fixed(mcpd - relayed, 1)} µs; mcpd's proxy in all ${fixed(mcpd - direct, 1)} µs over direct`,
+  );
+  console.log("(µs are wall time of one request at a time in one process, so they add up as CPU; bench:proxy measures the real daemon's CPU from /proc under load)");
 });
+
+/**
+ * One request at a time through each layer a proxied request adds, all on loopback
+ * sockets in this process (so wall time is CPU time): the service direct; a Bun.serve
+ * front that forwards with fetch and passes the answer's body on as is (the floor for any
+ * proxy on this stack); the same front with the body through src/proxy's relay(); and
+ * src/proxy itself (createProxy + serveProxy). The service is a stand-in answering every
+ * POST with the demo's one-event SSE answer, so the layers, not the tool, are measured.
+ */
+async function layers(dataDir: string, store: ReturnType<typeof openStore>, keyring: Awaited<ReturnType<typeof loadKeyring>>, instanceId: string, userId: string): Promise<Row[]> {
+  const service = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    async fetch(req) {
+      await req.arrayBuffer();
+      return new Response(sseBody(), { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+    },
+  });
+  const serviceUrl = `http://127.0.0.1:${service.port}/mcp`;
+  const front = (viaRelay: boolean) =>
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      async fetch(req) {
+        const res = await fetch(serviceUrl, { method: "POST", headers: req.headers, body: await req.bytes(), decompress: false });
+        const body = viaRelay ? relay(res.body!, { sse: true, onCancel() {}, onEnd() {} }) : res.body;
+        return new Response(body, { status: res.status, headers: res.headers });
+      },
+    });
+  const plain = front(false);
+  const relaying = front(true);
+  const portsDir = join(dataDir, "ports");
+  writeDemoPorts(portsDir, [{ ...SERVICE, port: service.port! }]);
+  const proxy = createProxy({
+    registry: loadRegistry(portsDir),
+    store,
+    keyring,
+    internalToken: "internal-token",
+    gate: { acquire: async () => ({ port: service.port! }), state: () => "healthy" },
+  });
+  const mcpd = serveProxy(proxy, { host: "127.0.0.1", port: 0 });
+  try {
+    const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" };
+    const withKey = { ...headers, "x-demo-key": demoKeyOf(userId), "x-mcpd-internal": "internal-token" };
+    const call = (url: string, h: Record<string, string>) => async () => {
+      const res = await fetch(url, { method: "POST", headers: h, body: ECHO_BODY });
+      const bytes = await res.bytes();
+      if (res.status !== 200 || bytes.byteLength === 0) throw new Error(`${url} answered ${res.status}`);
+    };
+    const rows: Row[] = [];
+    const direct = await timeAsync(call(serviceUrl, withKey), E2E_REQUESTS);
+    rows.push(["service direct", direct, "fetch on a keep-alive connection"]);
+    const p = await timeAsync(call(`http://127.0.0.1:${plain.port}/mcp`, withKey), E2E_REQUESTS);
+    rows.push(["+ Bun.serve front, fetch, body passed as is", p, `+${fixed(p - direct, 1)} µs: the floor for a proxy on Bun`]);
+    const r = await timeAsync(call(`http://127.0.0.1:${relaying.port}/mcp`, withKey), E2E_REQUESTS);
+    rows.push(["+ the same with the body through relay()", r, `+${fixed(r - p, 1)} µs over passing it as is`]);
+    const m = await timeAsync(call(instanceUrl(`http://127.0.0.1:${mcpd.port}`, instanceId, SERVICE.name), headers), E2E_REQUESTS);
+    rows.push(["mcpd's proxy (createProxy + serveProxy)", m, `+${fixed(m - direct, 1)} µs over direct`]);
+    return rows;
+  } finally {
+    await proxy.close();
+    await Promise.all([mcpd.stop(true), plain.stop(true), relaying.stop(true), service.stop(true)]);
+  }
+}

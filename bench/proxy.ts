@@ -167,12 +167,16 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
   // ---- report ----
   const rows: string[][] = [];
   const verdicts: string[] = [];
+  const unavailable: string[] = [];
   for (const mode of MODES) {
     const base = summaryOf(tallies.get(`${mode}/direct`));
     for (const c of contenders) {
       const s = summaryOf(tallies.get(`${mode}/${c.name}`));
       if (!s) {
-        rows.push([mode, c.name, `n/a: ${c.unavailable ?? failures.get(`${mode}/${c.name}`) ?? "no sessions"}`, "", "", "", "", "", "", "", ""]);
+        // The reason goes under the table: a long cell would stretch the req/s column.
+        const why = c.unavailable ?? failures.get(`${mode}/${c.name}`) ?? "no sessions";
+        if (!unavailable.includes(`${c.name}: ${why}`)) unavailable.push(`${c.name}: ${why}`);
+        rows.push([mode, c.name, "n/a", "", "", "", "", "", "", "", ""]);
         continue;
       }
       const added = c.name === "direct" ? 0 : s.proxyCpuPerReq;
@@ -201,11 +205,16 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
   }
   console.log("");
   console.log(
-    table(["client", "target", "req/s", "vs direct", "p50 ms", "p90 ms", "p99 ms", "added p50", "proxy CPU ms/req", "svc CPU ms/req", "errors"], rows),
+    table(["client", "target", "req/s", "vs direct", "p50 ms", "p90 ms", "p99 ms", "added p50", "proxy CPU ms/req", "svc CPU ms/req", "errors"], rows, { left: [0, 1, 10] }),
   );
+  for (const u of unavailable) console.log(`n/a: ${u}`);
   console.log("");
   console.log(`streaming: slow_count ${STREAM_EVENTS} events ${STREAM_DELAY_MS} ms apart, ${STREAM_REPEATS} call(s) per target (raw fetch, SSE read as it arrives)`);
   console.log(table(["target", "events", "first event ms", "mean gap ms", "min gap ms", "added delay/event ms", "one by one"], streaming));
+  for (const r of streaming) {
+    const got = Number(r[1]!.split("/")[0]);
+    if (Number.isFinite(got) && got < STREAM_EVENTS) console.log(`${r[0]}: fewer progress events arrived than slow_count sent (${r[1]} on average per call)`);
+  }
   console.log("");
   for (const v of verdicts) console.log(v);
   console.log(`(proxy CPU = utime+stime delta from /proc of the proxy's processes / requests: the mcpd daemon; nginx master+worker; the gateway's node process. Direct adds none by definition.)`);
@@ -257,7 +266,7 @@ async function streamingCheck(live: Contender[]): Promise<string[][]> {
       const s = sessions.get(c.name);
       if (!s) continue;
       const t0 = performance.now();
-      const res = await s.callStreaming("slow_count", { count: STREAM_EVENTS, delayMs: STREAM_DELAY_MS });
+      const res = await s.callStreaming("slow_count", { n: STREAM_EVENTS, delayMs: STREAM_DELAY_MS });
       const events = (await stampEvents(res)).filter((e) => e.msg.method === "notifications/progress");
       const list = offsets.get(c.name) ?? [];
       list.push(events.map((e) => e.at - t0));

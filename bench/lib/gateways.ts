@@ -1,6 +1,7 @@
 // supergateway and mcp-proxy in front of the demo service's stdio form: they front stdio
 // servers only, so this is the nearest like-for-like (same tools, same code, one child
 // per session as those gateways run them).
+import { STDIO_KEY_ENV } from "../../src/services/stdio.ts";
 import { spawnTracked } from "./procs.ts";
 import { ensureTool, type ToolName } from "./npmTools.ts";
 import { freePort, waitFor } from "./opts.ts";
@@ -11,9 +12,6 @@ export interface Gateway {
   pid?: number;
   unavailable?: string;
 }
-
-/** The env variable the demo's stdio form reads the user's key from. */
-export const STDIO_KEY_ENV = "DEMO_KEY";
 
 /**
  * argv of the demo in stdio form: `mcpd __service demo --stdio`, or BENCH_STDIO_CMD (a

@@ -1,18 +1,21 @@
 // Starting and watching a real mcpd daemon on a temp data dir and a generated mcp-ports
 // dir, on ports picked free, so a bench never collides with a daemon someone else runs.
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 import type { DaemonStatus } from "../../src/control/types.ts";
 import { connectControl } from "../../src/control/client.ts";
 import { onCleanup, spawnTracked, stopProcess } from "./procs.ts";
 import { Fatal, freePort, waitFor } from "./opts.ts";
-import { rmSync } from "node:fs";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const DIST = join(ROOT, "dist", "mcpd");
 const MAIN = join(ROOT, "src", "cli", "main.ts");
+/** Where a bench compiles the current sources when dist/mcpd is stale (bench/.gitignore). */
+const BUILD = join(ROOT, "bench", ".build", "mcpd");
+/** What goes into the binary: the CLI and the builtin services' code beside their configs. */
+const SOURCES = [join(ROOT, "src"), join(ROOT, "mcp-ports")];
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -23,22 +26,50 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const freshAgainstSources = (file: string) => existsSync(file) && statSync(file).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
+
 /**
- * The compiled `dist/mcpd` when it is there and not older than the sources (a stale
- * binary would measure yesterday's code), else bun on src/cli/main.ts. BENCH_MCPD=source
- * or =dist forces one.
+ * Compiles src/cli/main.ts the way `bun run build` does, into bench/.build/mcpd (written
+ * beside and renamed, so a concurrent bench never runs half a binary). Under a second.
+ * Null when the build fails, with the reason.
+ */
+function buildFresh(): { ok: true } | { ok: false; why: string } {
+  if (freshAgainstSources(BUILD)) return { ok: true };
+  mkdirSync(dirname(BUILD), { recursive: true });
+  const tmp = `${BUILD}.${process.pid}.tmp`;
+  const r = Bun.spawnSync([process.execPath, "build", "--compile", "--minify-syntax", MAIN, "--outfile", tmp], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (!r.success || !existsSync(tmp)) {
+    rmSync(tmp, { force: true });
+    return { ok: false, why: r.stderr.toString().trim().split("\n").pop() ?? `exit ${r.exitCode}` };
+  }
+  renameSync(tmp, BUILD);
+  return { ok: true };
+}
+
+let chosen: { argv: string[]; label: string } | undefined;
+
+/**
+ * Which mcpd a bench measures: the compiled `dist/mcpd` when it is not older than the
+ * sources; else the current sources compiled into bench/.build/mcpd, since what ships is
+ * a compiled binary (a builtin child started from source costs about twice the CPU and
+ * 15 MB more, which would skew the fleet and users figures); bun on src/cli/main.ts only
+ * when that build fails. BENCH_MCPD=source or =dist forces one. Decided once per run.
  */
 export function mcpdCommand(): { argv: string[]; label: string } {
+  if (chosen) return chosen;
   // Any other build (a JSON argv), e.g. to compare two branches' binaries.
-  if (process.env.BENCH_MCPD_CMD) return { argv: JSON.parse(process.env.BENCH_MCPD_CMD) as string[], label: `BENCH_MCPD_CMD ${process.env.BENCH_MCPD_CMD}` };
+  if (process.env.BENCH_MCPD_CMD) return (chosen = { argv: JSON.parse(process.env.BENCH_MCPD_CMD) as string[], label: `BENCH_MCPD_CMD ${process.env.BENCH_MCPD_CMD}` });
   const want = process.env.BENCH_MCPD;
-  const distFresh = existsSync(DIST) && statSync(DIST).mtimeMs >= newestMtime(join(ROOT, "src"));
-  if (want === "dist" || (want !== "source" && distFresh)) {
+  const source = (why: string) => ({ argv: [process.execPath, MAIN], label: `source (bun src/cli/main.ts; ${why})` });
+  if (want === "source") return (chosen = source("BENCH_MCPD=source"));
+  if (want === "dist" || freshAgainstSources(DIST)) {
     if (!existsSync(DIST)) throw new Error("BENCH_MCPD=dist but dist/mcpd is missing; run ./install.sh");
-    return { argv: [DIST], label: "compiled dist/mcpd" };
+    return (chosen = { argv: [DIST], label: "compiled dist/mcpd" });
   }
   const why = existsSync(DIST) ? "dist/mcpd is older than src/" : "no dist/mcpd";
-  return { argv: [process.execPath, MAIN], label: `source (bun src/cli/main.ts; ${why})` };
+  const built = buildFresh();
+  if (!built.ok) return (chosen = source(`${why}, and compiling failed: ${built.why}`));
+  return (chosen = { argv: [BUILD], label: `compiled from the current sources into bench/.build/mcpd (${why})` });
 }
 
 /** A temp dir removed when the script ends. */

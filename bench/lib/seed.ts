@@ -1,11 +1,12 @@
 // Users made straight in the store, the way `mcpd user add` leaves them (user row, sealed
 // credential, live instance), but thousands a second: the users bench needs 10,000.
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { openStore } from "../../src/store/index.ts";
 import { loadKeyring } from "../../src/crypto/masterKey.ts";
 import { associatedData, seal } from "../../src/crypto/seal.ts";
 import { hashInstanceId, newInstanceId, refOf } from "../../src/accounts/instanceId.ts";
+import { fingerprintOf } from "../../src/accounts/fingerprint.ts";
+import { Secret } from "../../src/crypto/secret.ts";
 
 export const demoKeyOf = (userId: string) => `demo-key-of-${userId}`;
 
@@ -25,7 +26,8 @@ export async function seedUsers(dataDir: string, service: { name: string; prefix
         const key = demoKeyOf(userId);
         store.users.ensure(userId, now);
         const sealed = seal(keyring, key, associatedData(userId, service.name));
-        const fingerprint = createHash("sha256").update(key).digest("hex").slice(0, 12);
+        // The same fingerprint `mcpd user add` stores, so `user list` shows seeded users alike.
+        const fingerprint = fingerprintOf(new Secret(key));
         store.credentials.put({ userId, service: service.name, ...sealed, fingerprint, updatedAt: now });
         const id = newInstanceId(service.prefix, userId);
         const idHash = hashInstanceId(id);

@@ -1,8 +1,9 @@
-/** A plain-text table: first column left-aligned, the rest right-aligned. */
-export function table(headers: string[], rows: string[][]): string {
+/** A plain-text table: text columns (`left`, by index; the first by default) left-aligned, figures right-aligned. */
+export function table(headers: string[], rows: string[][], opts: { left?: number[] } = {}): string {
+  const left = new Set(opts.left ?? [0]);
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+    cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 

@@ -1,12 +1,18 @@
 import type { Command } from "commander";
 import { runServiceHost } from "../services/run.ts";
+import { runStdioHost, STDIO_KEY_ENV } from "../services/stdio.ts";
 
-/** Hidden: how the supervisor runs a builtin service (`run: { "builtin": id }`) as its own process. */
+/**
+ * Hidden: how the supervisor runs a builtin service (`run: { "builtin": id }`) as its own
+ * process; with --stdio, the same service as a one-user stdio server (for the benchmarks'
+ * stdio gateways).
+ */
 export function registerServiceHost(program: Command): void {
   program
     .command("__service <id>", { hidden: true })
     .description("internal: serve builtin service <id> on $PORT for the mcpd proxy")
-    .action(async (id: string) => {
-      process.exit(await runServiceHost(id));
+    .option("--stdio", `serve MCP on stdin/stdout for one user whose key is in $${STDIO_KEY_ENV}`)
+    .action(async (id: string, opts: { stdio?: boolean }) => {
+      process.exit(await (opts.stdio ? runStdioHost(id) : runServiceHost(id)));
     });
 }

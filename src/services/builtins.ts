@@ -2,6 +2,7 @@ import { demo } from "../../mcp-ports/demo/server.ts";
 import { figma } from "../../mcp-ports/figma/server.ts";
 import { github } from "../../mcp-ports/github/server.ts";
 import { slack } from "../../mcp-ports/slack/server.ts";
+import { McpdError } from "../util/errors.ts";
 import type { BuiltinService } from "./types.ts";
 
 /**
@@ -14,3 +15,10 @@ export const BUILTINS: Readonly<Record<string, BuiltinService>> = Object.freeze(
   [github.id]: github,
   [slack.id]: slack,
 });
+
+/** The builtin named `id`, or an error listing the ones there are. */
+export function builtinOf(id: string): BuiltinService {
+  const builtin = BUILTINS[id];
+  if (!builtin) throw new McpdError("usage", `no builtin service "${id}" (known: ${Object.keys(BUILTINS).sort().join(", ")})`);
+  return builtin;
+}

@@ -1,11 +1,7 @@
-import { createHash } from "node:crypto";
 import { Secret } from "../crypto/secret.ts";
 import type { CredentialSlot } from "./types.ts";
 
 type Headers = Record<string, string | string[] | undefined> | undefined;
-
-/** Hex digits kept: the same length `mcpd user list` shows, so a person can match the two. */
-const FINGERPRINT_HEX = 16;
 
 export function headerValue(headers: Headers, name: string): string | undefined {
   const v = headers?.[name.toLowerCase()];
@@ -30,10 +26,12 @@ export function credentialFrom(headers: Headers, slot: CredentialSlot): Secret |
   return value ? new Secret(value) : undefined;
 }
 
-/** A short SHA-256 of the credential: shows which key a call ran with without showing the key. */
-export function fingerprintOf(secret: Secret): string {
-  return createHash("sha256").update(secret.reveal()).digest("hex").slice(0, FINGERPRINT_HEX);
-}
+/**
+ * A short SHA-256 of the credential: shows which key a call ran with without showing the
+ * key. The very function `mcpd user add` stores and `user list` shows, so a person can
+ * match the two.
+ */
+export { fingerprintOf } from "../accounts/fingerprint.ts";
 
 /** Removes every occurrence of the credential from a message bound for a person or a log. */
 export function scrub(message: string, secret: Secret | undefined): string {

@@ -1,5 +1,5 @@
 import { McpdError } from "../util/errors.ts";
-import { BUILTINS } from "./builtins.ts";
+import { builtinOf } from "./builtins.ts";
 import { hostConfig } from "./config.ts";
 import { startServiceHost } from "./host.ts";
 import { watchLifeline } from "./lifeline.ts";
@@ -13,8 +13,7 @@ export const STOP_GRACE_MS = 3_000;
  * the exit code once stopped.
  */
 export async function runServiceHost(id: string, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const builtin = BUILTINS[id];
-  if (!builtin) throw new McpdError("usage", `no builtin service "${id}" (known: ${Object.keys(BUILTINS).sort().join(", ")})`);
+  const builtin = builtinOf(id);
   const port = Number(env.PORT);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new McpdError("usage", `PORT must be a port number, got "${env.PORT ?? ""}"`);
   const internalToken = env.MCPD_INTERNAL_TOKEN ?? "";

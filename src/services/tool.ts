@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Secret } from "../crypto/secret.ts";
 import { credentialFrom, headerValue, scrub } from "./credential.ts";
 import type { ServiceContext } from "./types.ts";
@@ -30,6 +30,23 @@ export interface ToolSpec<Shape extends z.ZodRawShape> {
   annotations?: ToolAnnotations;
 }
 
+/**
+ * Each tool's input schema, built once per service context. `create` runs per MCP session,
+ * and the SDK would otherwise build (and keep, for the session's life) a zod object per
+ * tool per session: about 50 KB a session for the demo's five tools, 500 MB at 10,000
+ * sessions. The context is one object for the life of a host, and a builtin's inputs are
+ * fixed by its code, so the first session's schema serves them all.
+ */
+const inputSchemas = new WeakMap<ServiceContext, Map<string, z.ZodObject>>();
+
+function inputSchemaOf(ctx: ServiceContext, name: string, shape: z.ZodRawShape): z.ZodObject {
+  let byName = inputSchemas.get(ctx);
+  if (!byName) inputSchemas.set(ctx, (byName = new Map()));
+  let schema = byName.get(name);
+  if (!schema) byName.set(name, (schema = z.object(shape)));
+  return schema;
+}
+
 /** A result past this many characters is cut: an LLM context is not a file download. */
 export const MAX_RESULT_CHARS = 200_000;
 
@@ -47,11 +64,13 @@ export function defineTool<Shape extends z.ZodRawShape>(
 ): void {
   const handler = async (args: z.output<z.ZodObject<Shape>>, extra: ToolExtra): Promise<CallToolResult> => {
     const headers = extra.requestInfo?.headers;
-    const credential = credentialFrom(headers, ctx.credential);
+    const credential = ctx.stdio ? ctx.stdio.read() : credentialFrom(headers, ctx.credential);
     if (!credential) {
       return failure(
-        `no ${ctx.name} credential reached this service (the ${ctx.credential.header} header is missing); ` +
-          "call it through the mcpd proxy with an instance URL",
+        ctx.stdio
+          ? `no ${ctx.name} credential: ${ctx.stdio.env} is empty or unset in this stdio server's environment`
+          : `no ${ctx.name} credential reached this service (the ${ctx.credential.header} header is missing); ` +
+              "call it through the mcpd proxy with an instance URL",
       );
     }
     try {
@@ -75,7 +94,7 @@ export function defineTool<Shape extends z.ZodRawShape>(
   // cannot match to `z.output` of the same shape; the runtime contract is identical.
   server.registerTool(
     name,
-    { title: spec.title, description: spec.description, inputSchema: spec.input, annotations: spec.annotations },
+    { title: spec.title, description: spec.description, inputSchema: inputSchemaOf(ctx, name, spec.input), annotations: spec.annotations },
     handler as never,
   );
 }

@@ -1,4 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Secret } from "../crypto/secret.ts";
 
 /** Where the proxy puts the user's credential on each request (`credential.inject`). */
 export interface CredentialSlot {
@@ -15,6 +16,19 @@ export interface ServiceContext {
   upstreamBase: string | undefined;
   /** injected so tests could swap it; the host passes the global fetch */
   fetch: typeof fetch;
+  /**
+   * Set only in the stdio form (`mcpd __service <id> --stdio`, see stdio.ts): that process
+   * serves one user, so there are no per-request headers and the key comes from its
+   * environment, read again on each call.
+   */
+  stdio?: StdioKey;
+}
+
+/** Where the stdio form finds its one user's key. */
+export interface StdioKey {
+  /** the environment variable's name, for messages */
+  env: string;
+  read(): Secret | undefined;
 }
 
 /**

@@ -33,6 +33,18 @@ describe("reading the injected credential", () => {
   });
 });
 
+describe("tool input schemas", () => {
+  test("are built once per host, not once per session", () => {
+    const ctx = hostConfig(demo, {}).context;
+    type Registered = { _registeredTools: Record<string, { inputSchema: unknown }> };
+    const [a, b] = [demo.create(ctx), demo.create(ctx)] as unknown as Registered[];
+    for (const name of ["whoami", "echo", "slow_count", "note_set", "note_get"]) {
+      expect(a!._registeredTools[name]!.inputSchema).toBeDefined();
+      expect(a!._registeredTools[name]!.inputSchema).toBe(b!._registeredTools[name]!.inputSchema);
+    }
+  });
+});
+
 describe("the wait an upstream asks for", () => {
   const now = Date.parse("2026-11-24T10:00:00Z");
   test("Retry-After in seconds or as a date", () => {

@@ -5,6 +5,7 @@ import { rpcErrorBody } from "./errors.ts";
 import { markStream, responseHeaders } from "./headers.ts";
 import type { SessionTable } from "./sessions.ts";
 import { EndpointRewriter, isEventStream, sseMessage } from "./sse.ts";
+import { readIfQuick } from "./quickBody.ts";
 import { relay } from "./stream.ts";
 import type { AuditWriter } from "./audit.ts";
 import type { Metrics } from "./metrics.ts";
@@ -42,7 +43,7 @@ export interface RespondInput {
  * Turns the service's answer into the client's: headers cleaned, sessions bound to the
  * instance, streams relayed event by event, and the audit row written when the body ends.
  */
-export function respond(i: RespondInput): Response {
+export async function respond(i: RespondInput): Promise<Response> {
   const { req, res, ctx, service, sessions } = i;
   const sse = isEventStream(res.headers);
   const isGetStream = sse && req.method === "GET";
@@ -68,6 +69,18 @@ export function respond(i: RespondInput): Response {
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   }
 
+  // The answer to a POST that is already complete goes out whole (see quickBody.ts).
+  let src: ReadableStream<Uint8Array> = res.body;
+  if (!isGetStream) {
+    const quick = await readIfQuick(res.body);
+    if ("whole" in quick) {
+      i.server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
+      finish(ctx, { status: res.status, bytesOut: quick.whole.byteLength }, i.sinks);
+      return new Response(quick.whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
+    }
+    src = quick.stream;
+  }
+
   // A quiet stream must outlive Bun's idle timeout (still lifted from handle.ts):
   // keep-alive comments and the client's own disconnect end it instead.
   if (sse) markStream(headers);
@@ -80,7 +93,7 @@ export function respond(i: RespondInput): Response {
       })
     : null;
   const headersAt = performance.now();
-  const body = relay(res.body, {
+  const body = relay(src, {
     sse,
     keepaliveMs: i.keepaliveMs,
     transform: rewriter ? (c) => rewriter.push(c) : undefined,

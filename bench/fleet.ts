@@ -140,8 +140,8 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
   // When half and nine tenths were healthy: how the boot went, not only when it ended.
   const milestones: Array<{ share: number; sec: number }> = [];
   try {
-    // Until every service is healthy, or healthy but for some that failed for good (the
-    // supervisor does not retry a port it found taken): waiting longer changes nothing.
+    // Until every service is healthy, or healthy but for some that failed for good (a port
+    // still taken after the supervisor's retries): waiting longer changes nothing.
     await waitFor(
       async () => {
         if (daemon.proc.exitCode !== null) throw await daemon.died();

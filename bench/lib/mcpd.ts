@@ -37,7 +37,7 @@ function buildFresh(): { ok: true } | { ok: false; why: string } {
   if (freshAgainstSources(BUILD)) return { ok: true };
   mkdirSync(dirname(BUILD), { recursive: true });
   const tmp = `${BUILD}.${process.pid}.tmp`;
-  const r = Bun.spawnSync([process.execPath, "build", "--compile", "--minify-syntax", MAIN, "--outfile", tmp], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const r = Bun.spawnSync([process.execPath, "build", "--compile", "--minify-syntax", "--bytecode", "--format=esm", MAIN, "--outfile", tmp], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   if (!r.success || !existsSync(tmp)) {
     rmSync(tmp, { force: true });
     return { ok: false, why: r.stderr.toString().trim().split("\n").pop() ?? `exit ${r.exitCode}` };

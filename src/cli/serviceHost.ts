@@ -5,7 +5,8 @@ import { runStdioHost, STDIO_KEY_ENV } from "../services/stdio.ts";
 /**
  * Hidden: how the supervisor runs a builtin service (`run: { "builtin": id }`) as its own
  * process; with --stdio, the same service as a one-user stdio server (for the benchmarks'
- * stdio gateways).
+ * stdio gateways). src/cli/main.ts loads only this command when argv names `__service`:
+ * the daemon starts one such process per service.
  */
 export function registerServiceHost(program: Command): void {
   program

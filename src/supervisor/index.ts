@@ -5,10 +5,11 @@ import type { BackoffOptions } from "./backoff.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { probeService, type ProbeFn } from "./health.ts";
 import { logFileOf, RotatingLog } from "./logs.ts";
-import { portProblem } from "./ports.ts";
+import { checkPort, type PortProblem } from "./ports.ts";
 import type { GroupTracker } from "./reaper.ts";
 import { ServiceRunner, type RunnerSnapshot } from "./runner.ts";
 import { spawnChild, type SpawnFn } from "./spawn.ts";
+import { defaultStartSlots, StartSlots } from "./startSlots.ts";
 
 /** Transitions kept for `mcpd status`, the TUI's detail pane and GET /changes. */
 export const RECENT_CHANGES_KEPT = 500;
@@ -21,7 +22,11 @@ export interface SupervisorDeps {
   clock?: Clock;
   spawn?: SpawnFn;
   probe?: ProbeFn;
-  portProblem?: (port: number) => Promise<string | null>;
+  checkPort?: (port: number) => Promise<PortProblem | null>;
+  /** waits between checks of a taken port before its service fails (default PORT_RETRY_DELAYS_MS) */
+  portRetryDelaysMs?: readonly number[];
+  /** how many services may be starting at once (default: defaultStartSlots(), a few per core) */
+  startSlots?: number;
   tracker?: Pick<GroupTracker, "add" | "remove">;
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
@@ -57,6 +62,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     for (const fn of listeners) fn(c);
   };
   const logs: RotatingLog[] = [];
+  // One line for every runner: a fleet booting together starts a few services at a time.
+  const slots = new StartSlots(deps.startSlots ?? defaultStartSlots());
   const runners = new Map<string, ServiceRunner>();
   for (const service of deps.registry.services) {
     // stdio services are spoken to over pipes by the bridge, which starts its own children.
@@ -73,7 +80,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         clock,
         spawn: deps.spawn ?? spawnChild,
         probe: deps.probe ?? probeService,
-        portProblem: deps.portProblem ?? ((p) => portProblem(p)),
+        checkPort: deps.checkPort ?? ((p) => checkPort(p)),
+        portRetryDelaysMs: deps.portRetryDelaysMs,
+        slots,
         onChange: emit,
         track: deps.tracker,
         backoff: deps.backoff,

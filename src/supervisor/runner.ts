@@ -6,11 +6,24 @@ import type { Clock } from "./clock.ts";
 import type { ProbeFn } from "./health.ts";
 import { IdleStop } from "./idle.ts";
 import { RotatingLog } from "./logs.ts";
+import type { PortProblem } from "./ports.ts";
+import { nextPortCheckMs, PORT_RETRY_DELAYS_MS } from "./portRetry.ts";
 import { describeExit, type Child, type ChildExit, type SpawnFn } from "./spawn.ts";
+import { StartSlots, type SlotTicket } from "./startSlots.ts";
 
-/** While starting, probe this often: a healthy child should be seen within a probe or two. */
+/**
+ * While starting, the first probe comes this soon after the spawn, and each failed one
+ * doubles the wait up to STARTING_PROBE_MAX_MS: a quick child is seen at once, and a slow
+ * one is not hammered (a fixed 50 ms across 373 starting services was ~7,500 connections/s).
+ */
 export const STARTING_PROBE_MS = 50;
-/** A child that is not healthy this long after spawning is restarted. */
+export const STARTING_PROBE_MAX_MS = 1_000;
+/**
+ * A starting child that writes output is probed right away (servers say when they listen),
+ * but not more often than this, however chatty it is.
+ */
+export const OUTPUT_PROBE_GAP_MS = 20;
+/** A child that is not healthy this long after spawning is restarted (time waiting for a start slot does not count). */
 export const STARTUP_TIMEOUT_MS = 30_000;
 /** Consecutive failed probes of a running child before it is restarted. */
 export const UNHEALTHY_RESTART_AFTER = 3;
@@ -27,7 +40,11 @@ export interface RunnerDeps {
   clock: Clock;
   spawn: SpawnFn;
   probe: ProbeFn;
-  portProblem: (port: number) => Promise<string | null>;
+  checkPort: (port: number) => Promise<PortProblem | null>;
+  /** waits between checks of a taken port before the service fails (default PORT_RETRY_DELAYS_MS) */
+  portRetryDelaysMs?: readonly number[];
+  /** shared by every runner of a supervisor: how many may be starting at once (default: no limit) */
+  slots?: StartSlots;
   onChange: (c: StateChange) => void;
   /** told about each process group, so the reaper can clean up if mcpd is SIGKILLed */
   track?: { add(pgid: number): void; remove(pgid: number): void };
@@ -57,6 +74,16 @@ export class ServiceRunner {
   private lastExit: string | null = null;
   private lastError: string | null = null;
   private failedProbes = 0;
+  /** the start slot held (or waited for) from launch until the state leaves "starting" */
+  private slot: SlotTicket | null = null;
+  private readonly slots: StartSlots;
+  /** failed checks of a taken port since the last spawn, and when the first was */
+  private portChecks: { failed: number; firstAt: number } | null = null;
+  /** failed probes since the spawn, while starting: sets the next probe's wait */
+  private startingProbes = 0;
+  private probing = false;
+  private lastProbeAt = 0;
+  private nextProbeAt: number | null = null;
   /** only for on-demand services */
   private readonly idle: IdleStop | null;
   /** set when mcpd itself ends the child: where to go once it is gone, and why */
@@ -66,6 +93,7 @@ export class ServiceRunner {
 
   constructor(private readonly d: RunnerDeps) {
     this.backoff = new Backoff(d.backoff, d.random);
+    this.slots = d.slots ?? new StartSlots(Number.MAX_SAFE_INTEGER);
     this.state = d.service.start === "on-demand" ? "idle" : "stopped";
     this.idle =
       d.service.start === "on-demand"
@@ -94,21 +122,22 @@ export class ServiceRunner {
     };
   }
 
-  /** Boot start, or a person's restart from stopped/failed. */
-  start(reason: string): void {
+  /** Boot start, or a person's restart from stopped/failed; `urgent` goes to the front of the line for a start slot. */
+  start(reason: string, urgent = false): void {
     if (this.child || this.state === "backing-off" || this.state === "starting") return;
-    void this.launch(reason);
+    this.launch(reason, urgent);
   }
 
   /** A person asked: forget the backoff, replace the process now. */
   async restart(reason = "restart requested"): Promise<void> {
     this.backoff.reset();
+    this.portChecks = null;
     this.clearTimer();
     if (this.child) {
       this.set("restarting", reason);
       await this.end({ to: "relaunch", reason });
     } else {
-      await this.launch(reason);
+      this.launch(reason, true);
     }
   }
 
@@ -116,6 +145,7 @@ export class ServiceRunner {
   async stop(reason: string, to: ServiceState = "stopped"): Promise<void> {
     this.clearTimer();
     this.idle?.disarm();
+    this.portChecks = null;
     ++this.gen; // a launch still checking its port must not spawn after this
     if (this.child) await this.end({ to, reason });
     else if (this.state !== to) this.set(to, reason);
@@ -139,7 +169,7 @@ export class ServiceRunner {
           if (this.backoff.crashLoop) throw unavailable(`service ${service.name} is crash-looping (last: ${this.lastExit}); mcpd keeps retrying`);
           break;
         case "idle":
-          if (service.start === "on-demand") this.start("first request");
+          if (service.start === "on-demand") this.start("first request", true);
           break;
       }
       if (!(await this.waitForChange(deadline - Date.now()))) {
@@ -148,22 +178,33 @@ export class ServiceRunner {
     }
   }
 
-  private async launch(reason: string): Promise<void> {
+  /**
+   * Starting, in three steps: a start slot (waiting in line while as many services as the
+   * supervisor allows are starting), the port check, the spawn. The slot is held until
+   * the state leaves "starting" (see set()), so it is free again once the child answers
+   * its first probe, exits, or is stopped.
+   */
+  private launch(reason: string, urgent = false): void {
     this.clearTimer();
+    this.dropSlot();
     const gen = ++this.gen;
+    const { slots } = this;
+    const queued = slots.full() ? `; waiting for a start slot (all ${slots.limit} in use, ${urgent ? 0 : slots.waiting} ahead in line)` : "";
+    this.set("starting", reason + queued);
+    // A free slot is granted inside request(); checkPortThenSpawn awaits before it can
+    // change the state, so this.slot is set by then.
+    this.slot = slots.request(() => void this.checkPortThenSpawn(gen), urgent);
+  }
+
+  private async checkPortThenSpawn(gen: number): Promise<void> {
     const { service } = this.d;
-    this.set("starting", reason);
-    const problem = await this.d.portProblem(service.port);
+    const problem = await this.d.checkPort(service.port);
     if (gen !== this.gen) return;
-    if (problem) {
-      this.lastError = `service ${service.name}: ${problem}`;
-      this.d.log.note(this.lastError);
-      this.set("failed", problem);
-      return;
-    }
+    if (problem) return this.portTaken(problem);
+    this.portChecks = null;
     let child: Child;
     try {
-      child = this.d.spawn({ service, internalToken: this.d.internalToken, env: this.d.env, log: this.d.log });
+      child = this.d.spawn({ service, internalToken: this.d.internalToken, env: this.d.env, log: this.d.log, onOutput: () => this.outputSeen(gen) });
     } catch (e) {
       this.lastError = `could not start: ${(e as Error).message}`;
       this.failed(this.lastError);
@@ -174,10 +215,46 @@ export class ServiceRunner {
     this.child = child;
     this.startedAt = this.d.clock.now();
     this.failedProbes = 0;
+    this.startingProbes = 0;
+    this.lastProbeAt = this.startedAt;
     this.d.track?.add(child.pid);
     this.d.log.note(`started pid ${child.pid}`);
     child.exited.then((exit) => this.onExit(gen, child, exit));
     this.schedule(gen, STARTING_PROBE_MS);
+  }
+
+  /**
+   * The port is taken. Check again a few times before failing for good: at boot the
+   * holder is usually passing (see PORT_RETRY_DELAYS_MS). The slot goes back meanwhile.
+   */
+  private portTaken(problem: PortProblem): void {
+    const { service } = this.d;
+    const now = this.d.clock.now();
+    const checks = (this.portChecks ??= { failed: 0, firstAt: now });
+    checks.failed += 1;
+    this.lastError = `service ${service.name}: ${problem.reason}`;
+    const waitMs = nextPortCheckMs(checks.failed, now - checks.firstAt, problem, this.d.portRetryDelaysMs ?? PORT_RETRY_DELAYS_MS);
+    if (waitMs === null) {
+      this.portChecks = null;
+      this.d.log.note(this.lastError);
+      const over = checks.failed > 1 ? `; still taken after ${checks.failed} checks over ${((now - checks.firstAt) / 1000).toFixed(1)} s` : "";
+      this.set("failed", `${problem.reason}${over}`);
+      return;
+    }
+    this.set("backing-off", `${problem.reason}; checking the port again in ${waitMs} ms`);
+    const gen = ++this.gen;
+    this.timer = this.d.clock.setTimeout(() => {
+      // It has had its turn in line already: back to the front.
+      if (gen === this.gen) this.launch(`checking port ${service.port} again`, true);
+    }, waitMs);
+  }
+
+  /** A starting child wrote something, often "listening on …": probe now rather than at the next step of the backoff. */
+  private outputSeen(gen: number): void {
+    if (gen !== this.gen || this.state !== "starting" || !this.child || this.probing || this.ending) return;
+    const at = Math.max(this.d.clock.now(), this.lastProbeAt + OUTPUT_PROBE_GAP_MS);
+    if (this.nextProbeAt !== null && this.nextProbeAt <= at) return;
+    this.schedule(gen, at - this.d.clock.now());
   }
 
   private onExit(gen: number, child: Child, exit: ChildExit): void {
@@ -189,7 +266,7 @@ export class ServiceRunner {
     this.ending = null;
     if (ending?.to === "relaunch") {
       this.lastExit = `${ending.reason} (${how})`;
-      void this.launch(ending.reason);
+      this.launch(ending.reason, true);
       return;
     }
     if (ending?.to === "fault") {
@@ -213,20 +290,29 @@ export class ServiceRunner {
     const loop = crashLoop && !wasLoop ? "; crash loop: backing off to the cap" : "";
     this.set("backing-off", `${reason}; retry in ${delayMs} ms${loop}`);
     const gen = ++this.gen;
+    // A retry goes to the front of the line: at boot a child that failed (say, its port
+    // was taken for a moment) would otherwise wait behind every service yet to start.
     this.timer = this.d.clock.setTimeout(() => {
-      if (gen === this.gen) void this.launch(`retry after ${reason}`);
+      if (gen === this.gen) this.launch(`retry after ${reason}`, true);
     }, delayMs);
   }
 
   private schedule(gen: number, ms: number): void {
     this.clearTimer();
-    this.timer = this.d.clock.setTimeout(() => void this.probeOnce(gen), ms);
+    this.nextProbeAt = this.d.clock.now() + ms;
+    this.timer = this.d.clock.setTimeout(() => {
+      this.timer = null;
+      this.nextProbeAt = null;
+      void this.probeOnce(gen);
+    }, ms);
   }
 
   private async probeOnce(gen: number): Promise<void> {
     if (gen !== this.gen || !this.child || this.ending) return;
     const { service } = this.d;
-    const result = await this.d.probe(service, this.d.internalToken);
+    this.probing = true;
+    this.lastProbeAt = this.d.clock.now();
+    const result = await this.d.probe(service, this.d.internalToken).finally(() => (this.probing = false));
     if (gen !== this.gen || !this.child || this.ending) return;
     const now = this.d.clock.now();
     if (result.ok) {
@@ -240,7 +326,7 @@ export class ServiceRunner {
       return this.schedule(gen, service.health.intervalMs);
     }
     if (this.state === "starting") {
-      if (now - (this.startedAt ?? now) < STARTUP_TIMEOUT_MS) return this.schedule(gen, STARTING_PROBE_MS);
+      if (now - (this.startedAt ?? now) < STARTUP_TIMEOUT_MS) return this.schedule(gen, startingProbeWaitMs(++this.startingProbes));
       return this.restartForFault(`not healthy ${STARTUP_TIMEOUT_MS} ms after start: ${result.reason}`);
     }
     this.failedProbes += 1;
@@ -284,6 +370,7 @@ export class ServiceRunner {
   private set(to: ServiceState, reason: string): void {
     const from = this.state;
     this.state = to;
+    if (to !== "starting") this.dropSlot();
     if (to !== "healthy" && to !== "unhealthy") this.idle?.disarm();
     this.d.log.note(`${from} → ${to}: ${reason}`);
     this.d.onChange({ ts: this.d.clock.now(), service: this.d.service.name, from, to, reason });
@@ -307,7 +394,18 @@ export class ServiceRunner {
   private clearTimer(): void {
     if (this.timer !== null) this.d.clock.clearTimeout(this.timer);
     this.timer = null;
+    this.nextProbeAt = null;
   }
+
+  private dropSlot(): void {
+    this.slot?.release();
+    this.slot = null;
+  }
+}
+
+/** The wait before the next probe of a starting child, after `failed` failed probes since its spawn. */
+export function startingProbeWaitMs(failed: number): number {
+  return Math.min(STARTING_PROBE_MAX_MS, STARTING_PROBE_MS * 2 ** failed);
 }
 
 const unavailable = (message: string) => new McpdError("service-unavailable", message);

@@ -23,6 +23,8 @@ export interface SpawnRequest {
   /** the daemon's environment, passed on so upstream overrides (FIGMA_API_BASE …) reach the child */
   env: NodeJS.ProcessEnv;
   log: RotatingLog;
+  /** told of each chunk the child writes: a server usually says so when it starts listening */
+  onOutput?: () => void;
 }
 
 export type SpawnFn = (req: SpawnRequest) => Child;
@@ -73,6 +75,7 @@ export const spawnChild: SpawnFn = (req) => {
         const { done, value } = await reader.read();
         if (done) break;
         req.log.write(value);
+        req.onOutput?.();
       }
     } catch {
       // the pipe closes with the child; the exit is reported below

@@ -73,6 +73,10 @@ describe("mcpd start", () => {
       { name: "alpha", port: a },
       { name: "blocked", port: taken },
     ]);
+    // A taken port is checked again for about 10 s (a holder at boot is usually passing) before the service fails.
+    const waiting = (await d.status()).services.find((x) => x.name === "blocked")!;
+    if (waiting.state !== "failed") expect(waiting.lastError).toContain(`port ${taken} is already in use`);
+    await waitFor(async () => (await d.status()).services.find((x) => x.name === "blocked")!.state === "failed", { timeoutMs: 20_000, what: "blocked to fail after its port checks" });
     expect(statSync(join(d.dataDir, "mcpd.sock")).mode & 0o777).toBe(0o600);
     const json = await d.cli(["status", "--json"]);
     expect(json.code).toBe(0);
@@ -90,7 +94,7 @@ describe("mcpd start", () => {
     expect(table.stdout).toContain("1/2 services healthy, 0 users, 0 instances");
     expect(table.stdout).toMatch(new RegExp(`alpha\\s+healthy\\s+${alpha.pid}\\s+${a}`));
     expect(table.stdout).toMatch(/blocked\s+failed/);
-  });
+  }, 40_000);
 
   test("kill -9 of a child shows in status --json as a restart with its reason", async () => {
     const d = await startDaemon([{ name: "alpha", port: await freePort() }]);

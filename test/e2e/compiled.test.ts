@@ -13,7 +13,7 @@ let bin: string;
 beforeAll(async () => {
   tmp = tempDir("mcpd-compiled");
   bin = join(tmp.dir, "bin", "mcpd");
-  const build = Bun.spawn([process.execPath, "build", "--compile", "--minify-syntax", join(ROOT, "src/cli/main.ts"), "--outfile", bin], {
+  const build = Bun.spawn([process.execPath, "build", "--compile", "--minify-syntax", "--bytecode", "--format=esm", join(ROOT, "src/cli/main.ts"), "--outfile", bin], {
     cwd: ROOT,
     stdout: "pipe",
     stderr: "pipe",

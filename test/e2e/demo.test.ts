@@ -37,7 +37,7 @@ async function status() {
 beforeAll(async () => {
   tmp = tempDir("mcpd-e2e-demo");
   bin = join(tmp.dir, "mcpd");
-  const build = Bun.spawn([process.execPath, "build", "--compile", "--minify-syntax", join(ROOT, "src/cli/main.ts"), "--outfile", bin], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const build = Bun.spawn([process.execPath, "build", "--compile", "--minify-syntax", "--bytecode", "--format=esm", join(ROOT, "src/cli/main.ts"), "--outfile", bin], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
   if ((await build.exited) !== 0) throw new Error(`bun build --compile failed: ${await new Response(build.stderr).text()}`);
 
   const portsDir = join(tmp.dir, "ports");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import type { StateChange } from "../../src/control/types.ts";
 import { createSupervisor, type Supervisor } from "../../src/supervisor/index.ts";
+import { spawnChild } from "../../src/supervisor/spawn.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { processAlive, writeTestPorts, type TestServiceSpec } from "./services.ts";
@@ -82,22 +83,82 @@ describe("supervisor", () => {
     await expect(sup.acquire("crashy")).rejects.toThrow(/crashy is crash-looping/);
   });
 
-  test("a taken port is reported with its holder and the other services still start", async () => {
+  test("a taken port is checked again, then reported with its holder, and the other services still start", async () => {
     const [takenPort, freeOne] = [await freePort(), await freePort()];
     const holder: Server = createServer();
     await new Promise<void>((r) => holder.listen(takenPort, "127.0.0.1", r));
     cleanups.push(() => new Promise<void>((r) => holder.close(() => r())));
-    const { sup } = await supervise([
-      { name: "blocked", port: takenPort },
-      { name: "fine", port: freeOne },
-    ]);
+    const { sup, changes } = await supervise(
+      [
+        { name: "blocked", port: takenPort },
+        { name: "fine", port: freeOne },
+      ],
+      { portRetryDelaysMs: [50, 100] },
+    );
     sup.startAll();
     await waitFor(() => sup.state("blocked") === "failed" && healthy(sup, "fine"), { what: "blocked failed, fine healthy" });
     const err = sup.snapshot("blocked").lastError!;
     expect(err).toContain(`service blocked: port ${takenPort} is already in use by `);
     // The holder is named where the OS tools can say (both are on the CI image).
     if (Bun.which("ss") || Bun.which("lsof")) expect(err).toContain(`pid ${process.pid}`);
+    const blocked = changes.filter((c) => c.service === "blocked");
+    // three checks: the first, and one after each of the two waits
+    expect(blocked.map((c) => c.to)).toEqual(["starting", "backing-off", "starting", "backing-off", "starting", "failed"]);
+    expect(blocked[1]!.reason).toMatch(new RegExp(`^port ${takenPort} is already in use by .+; checking the port again in 50 ms$`));
+    expect(blocked[3]!.reason).toEndWith("; checking the port again in 100 ms");
+    expect(blocked.at(-1)!.reason).toMatch(new RegExp(`^port ${takenPort} is already in use by .+; still taken after 3 checks over \\d+\\.\\d s$`));
+    expect(sup.snapshot("blocked")).toMatchObject({ pid: null, restarts: 0 });
     await expect(sup.acquire("blocked")).rejects.toThrow(/service blocked failed: .*port/);
+  });
+
+  test("a port taken for a moment at boot delays its service instead of failing it", async () => {
+    const port = await freePort();
+    const holder: Server = createServer();
+    await new Promise<void>((r) => holder.listen(port, "127.0.0.1", r));
+    let held = true;
+    const release = () => (held ? new Promise<void>((r) => ((held = false), holder.close(() => r()))) : undefined);
+    cleanups.push(release);
+    const { sup, changes } = await supervise([{ name: "late", port }], { portRetryDelaysMs: [100, 200, 400, 800, 1_600, 3_200] });
+    sup.startAll();
+    await waitFor(() => sup.state("late") === "backing-off", { what: "late waiting for its port" });
+    expect(sup.snapshot("late").lastError).toContain(`service late: port ${port} is already in use`);
+    await release();
+    await waitFor(() => healthy(sup, "late"), { what: "late healthy once the port is free" });
+    expect(sup.snapshot("late")).toMatchObject({ state: "healthy", restarts: 0 });
+    expect(changes.some((c) => c.to === "failed")).toBe(false);
+    expect(changes.filter((c) => c.to === "backing-off").every((c) => /already in use.*; checking the port again in \d+ ms$/.test(c.reason))).toBe(true);
+  });
+
+  test("no more services start at once than the supervisor has start slots; the rest wait their turn", async () => {
+    const specs = await Promise.all(["s1", "s2", "s3", "s4", "s5", "s6"].map(async (name) => ({ name, port: await freePort() })));
+    // Real children, counted from their spawn until their service is healthy.
+    let starting = 0;
+    let most = 0;
+    const counted = new Set<string>();
+    const { sup, changes } = await supervise(specs, {
+      startSlots: 2,
+      spawn: (req) => {
+        starting += 1;
+        most = Math.max(most, starting);
+        counted.add(req.service.name);
+        return spawnChild(req);
+      },
+    });
+    sup.onChange((c) => {
+      if (c.to !== "starting" && counted.delete(c.service)) starting -= 1;
+    });
+    sup.startAll();
+    // Four wait in line at once; their reason says so.
+    const queued = changes.filter((c) => c.to === "starting" && c.reason.includes("waiting for a start slot"));
+    expect(queued.map((c) => c.service)).toEqual(["s3", "s4", "s5", "s6"]);
+    expect(queued[0]!.reason).toBe("mcpd start; waiting for a start slot (all 2 in use, 0 ahead in line)");
+    expect(queued[3]!.reason).toBe("mcpd start; waiting for a start slot (all 2 in use, 3 ahead in line)");
+    await waitFor(() => specs.every((s) => healthy(sup, s.name)), { what: "all six healthy" });
+    expect(most).toBe(2);
+    // The first two in line are the first two up: the others had not been spawned yet.
+    const healthyOrder = changes.filter((c) => c.to === "healthy").map((c) => c.service);
+    expect(healthyOrder.slice(0, 2).sort()).toEqual(["s1", "s2"]);
+    for (const s of specs) expect(sup.snapshot(s.name).restarts).toBe(0);
   });
 
   test("a child that stops answering its probe is restarted", async () => {

@@ -11,13 +11,19 @@ export interface ProxyAddress {
 }
 
 /** `--host/--port` win over `MCPD_HOST/MCPD_PORT`, which win over 127.0.0.1:8080. */
-export function proxyAddress(flags: { host?: string; port?: string | number }, env: NodeJS.ProcessEnv = process.env): ProxyAddress {
+/** `listening` allows port 0 (any free port) for `mcpd start`; a printed URL needs a real one. */
+export function proxyAddress(
+  flags: { host?: string; port?: string | number },
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { listening?: boolean } = {},
+): ProxyAddress {
   const host = flags.host ?? env.MCPD_HOST ?? DEFAULT_PROXY_HOST;
   const rawPort = flags.port ?? env.MCPD_PORT ?? DEFAULT_PROXY_PORT;
   const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  const lowest = opts.listening ? 0 : 1;
+  if (!Number.isInteger(port) || port < lowest || port > 65535) {
     const from = flags.port !== undefined ? "--port" : "MCPD_PORT";
-    throw new McpdError("usage", `${from}: ${rawPort} is not a port number (1-65535)`);
+    throw new McpdError("usage", `${from}: ${rawPort} is not a port number (${lowest}-65535)`);
   }
   if (!host || /[\s/]/.test(host)) throw new McpdError("usage", `--host: "${host}" is not a host name or address`);
   return { host, port };

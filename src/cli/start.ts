@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { runDaemon } from "../daemon/index.ts";
 import { startDetached } from "../daemon/detach.ts";
-import { DEFAULT_PROXY_HOST, DEFAULT_PROXY_PORT } from "../accounts/instanceUrl.ts";
+import { proxyAddress } from "../accounts/instanceUrl.ts";
 import { McpdError } from "../util/errors.ts";
 import { pathsOf } from "./output.ts";
 
@@ -25,12 +25,7 @@ export function registerStart(program: Command): void {
     .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[] }, cmd: Command) => {
       const paths = pathsOf(cmd);
       // The same address `mcpd user add` prints URLs for, so both agree without flags.
-      const host = opts.host ?? process.env.MCPD_HOST ?? DEFAULT_PROXY_HOST;
-      const rawPort = opts.port ?? process.env.MCPD_PORT ?? String(DEFAULT_PROXY_PORT);
-      const port = Number(rawPort);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new McpdError("usage", `${opts.port !== undefined ? "--port" : "MCPD_PORT"}: ${rawPort} is not a port number`);
-      }
+      const { host, port } = proxyAddress(opts, process.env, { listening: true });
       if (!LOOPBACK.test(host)) {
         process.stderr.write(`mcpd: warning: --host ${host} is not loopback; instance URLs are bearer secrets, so serve them only over TLS\n`);
       }

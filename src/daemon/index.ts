@@ -10,7 +10,7 @@ import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/
 import { tailLog } from "../supervisor/logs.ts";
 import { STOP_GRACE_MS } from "../supervisor/runner.ts";
 import { claimPidFile } from "./pidfile.ts";
-import { NO_METRICS, startProxy, type ProxyHandle } from "./proxy.ts";
+import { startProxy, type ProxyHandle } from "./proxy.ts";
 import { buildStatus } from "./status.ts";
 import { selfCommand } from "../util/self.ts";
 import { McpdError } from "../util/errors.ts";
@@ -110,7 +110,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     const done = new Promise<void>((r) => (resolveDone = r));
     const backend: ControlBackend = {
       status: () =>
-        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s) ?? NO_METRICS, children: (s) => proxy.children(s), pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
+        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s), children: (s) => proxy.children(s), pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
       restart: (s) => supervisor.restart(s),
       stop: () => void stop("mcpd stop"),
       logTail: (s, n) => {

@@ -38,18 +38,6 @@ export interface ProxyWiring {
   warn?: (line: string) => void;
 }
 
-export const NO_METRICS: ServiceMetrics = {
-  requests: 0,
-  errors: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-  requestsPerSec: 0,
-  errorRate: 0,
-  p50Ms: null,
-  p99Ms: null,
-  activeSessions: 0,
-};
-
 /** Builds the stdio bridges and the proxy and binds it; the one place the daemon touches src/proxy. */
 export function startProxy(w: ProxyWiring): ProxyHandle {
   const bridges = new Map<string, StdioBridge>();

@@ -22,11 +22,14 @@ export interface RunTuiOptions {
  * the caller owns the client and closes whatever it holds afterwards.
  */
 export async function runTui(client: ControlClient, opts: RunTuiOptions = {}): Promise<void> {
+  const stdout = opts.stdout ?? process.stdout;
   const app = render(<App client={client} size={opts.size} stream={opts.stream} hint={opts.hint} />, {
     stdin: opts.stdin ?? process.stdin,
-    stdout: opts.stdout ?? process.stdout,
+    stdout,
     stderr: opts.stderr ?? process.stderr,
     alternateScreen: opts.alternateScreen ?? true,
+    // Ink draws nothing until exit when CI=1 is set; someone who asked for the view on a terminal gets it anyway.
+    interactive: Boolean(stdout.isTTY),
     // Only changed lines are rewritten each second: no flicker on a 300-row fleet.
     incrementalRendering: true,
     exitOnCtrlC: true,

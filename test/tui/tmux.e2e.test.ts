@@ -58,6 +58,13 @@ async function screenWhere(check: (s: string) => boolean, what: string, timeoutM
     throw new Error(`${(e as Error).message}; the screen was:\n${last}`);
   }
 }
+/**
+ * An 80×24 session running `cmd`. CI=true is set on purpose: CI runners set it, and Ink
+ * then draws nothing until exit unless the view asks for a terminal's rendering itself.
+ */
+function newSession(cmd: string): void {
+  tmux("new-session", "-d", "-x", "80", "-y", "24", "-e", "CI=true", "-s", "tui", cmd);
+}
 const press = (...keys: string[]) => tmux("send-keys", "-t", "tui", ...keys);
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const demoRow = (s: string) => tableRow(s, "demo");
@@ -72,7 +79,7 @@ test(
     await daemon.addUser("alice");
     await daemon.addUser("bob");
     const cmd = [...MCPD_FROM_SOURCE, "tui", "--data", daemon.dataDir, "--ports", daemon.portsDir].map(shellQuote).join(" ");
-    tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "tui", cmd);
+    newSession(cmd);
 
     let s = await screenWhere((s) => healthyDemo(s) && s.includes("users 2"), "the demo row, healthy, with two users", DAEMON_WAIT_MS);
     // Exactly the terminal: 24 rows, none wider than 80, the footer on the last one.
@@ -152,7 +159,7 @@ test(
     daemon = await demoDaemon();
     const cmd = [...MCPD_FROM_SOURCE, "start", "--tui", "--data", daemon.dataDir, "--ports", daemon.portsDir, "--port", String(daemon.proxyPort)];
     const env = `MCPD_MASTER_KEY=${shellQuote(daemon.env.MCPD_MASTER_KEY!)}`;
-    tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", "tui", `env ${env} ${cmd.map(shellQuote).join(" ")}`);
+    newSession(`env ${env} ${cmd.map(shellQuote).join(" ")}`);
 
     const s = await screenWhere((s) => healthyDemo(s) && demoRow(s)?.PID !== "-", "the demo row, healthy, in mcpd start --tui", DAEMON_WAIT_MS);
     expect(s.split("\n")[0]).toStartWith(`mcpd ${VERSION}  http://127.0.0.1:${daemon.proxyPort}  up `);

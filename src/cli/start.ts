@@ -37,9 +37,10 @@ export function registerStart(program: Command): void {
       }
       const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, log: opts.tui ? () => {} : undefined });
       if (opts.tui) {
-        // Hook for the health view: it gets the in-process control client; leaving it stops the daemon.
+        // Hook for the health view: it gets the in-process control client; leaving it stops
+        // the daemon, and a daemon stopped otherwise (SIGHUP from a closed terminal, `mcpd stop`) closes it.
         const { runTui } = await import("../tui/run.tsx");
-        await runTui(daemon.client);
+        await runTui(daemon.client, { until: daemon.done });
         await daemon.stop("the health view was closed");
       }
       await daemon.done;

@@ -14,6 +14,8 @@ export interface RunTuiOptions {
   stream?: StreamOptions;
   /** what to tell the user while no daemon answers, e.g. how to start one */
   hint?: string;
+  /** the view closes when this settles (the in-process daemon stopped on a signal or `mcpd stop`) */
+  until?: Promise<unknown>;
 }
 
 /**
@@ -35,5 +37,6 @@ export async function runTui(client: ControlClient, opts: RunTuiOptions = {}): P
     exitOnCtrlC: true,
     patchConsole: true,
   });
+  void opts.until?.finally(() => app.unmount());
   await app.waitUntilExit();
 }

@@ -1,9 +1,2 @@
-/** Whether a process with this pid exists (signal 0 only checks). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether a process with this pid exists and has not exited (a zombie counts as gone). */
+export { isAlive } from "../../src/daemon/pidfile.ts";

@@ -1,7 +1,7 @@
 // End to end: `mcpd tui` in a real terminal (tmux, 80×24) against a real daemon,
 // pressing keys and reading the screen as a person would.
 import { afterEach, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MCPD_FROM_SOURCE, runCli } from "../helpers/cli.ts";
 import { waitFor } from "../helpers/net.ts";
@@ -174,6 +174,38 @@ test(
   { timeout: 120_000 },
 );
 
+
+/**
+ * `mcpd start --tui` for `d` in the tui session, its exit status written to `exitFile` by
+ * the pane's shell (which reaps it; tmux may not). Resolves once the demo row is healthy.
+ */
+async function startTuiDaemon(d: TestDaemon, exitFile: string): Promise<{ daemonPid: number; demoPid: number }> {
+  const cmd = [...MCPD_FROM_SOURCE, "start", "--tui", "--data", d.dataDir, "--ports", d.portsDir, "--port", String(d.proxyPort)];
+  newSession(`env MCPD_MASTER_KEY=${shellQuote(d.env.MCPD_MASTER_KEY!)} ${cmd.map(shellQuote).join(" ")}; echo $? > ${shellQuote(exitFile)}; sleep 60`);
+  const s = await screenWhere((s) => healthyDemo(s) && demoRow(s)?.PID !== "-", "the demo row, healthy, in mcpd start --tui", DAEMON_WAIT_MS);
+  return { daemonPid: (await d.status()).pid, demoPid: Number(demoRow(s)!.PID) };
+}
+
+test(
+  "mcpd start --tui ends with its terminal (SIGHUP) and with `mcpd stop` from another shell, leaving no process behind",
+  async () => {
+    daemon = await demoDaemon();
+    const exitFile = join(daemon.dataDir, "..", "tui-exit");
+    // The terminal window is closed: tmux hangs up on the pane.
+    let pids = await startTuiDaemon(daemon, exitFile);
+    tmux("kill-session", "-t", "tui");
+    await waitFor(() => !isAlive(pids.daemonPid) && !isAlive(pids.demoPid), { timeoutMs: 30_000, what: "mcpd start --tui and its demo child to exit after SIGHUP" });
+
+    // Stopped from elsewhere: the view closes and the command exits 0.
+    pids = await startTuiDaemon(daemon, exitFile);
+    const stopped = await runCli(["stop", "--data", daemon.dataDir]);
+    expect({ code: stopped.code, out: stopped.stdout }).toEqual({ code: 0, out: `mcpd stopped (pid ${pids.daemonPid})\n` });
+    const code = await waitFor(() => (existsSync(exitFile) ? readFileSync(exitFile, "utf8").trim() : null), { timeoutMs: 30_000, what: "mcpd start --tui to exit after mcpd stop" });
+    expect(code).toBe("0");
+    expect(isAlive(pids.demoPid)).toBe(false);
+  },
+  { timeout: 150_000 },
+);
 
 test("mcpd tui without a terminal and without a daemon: one line, non-zero", async () => {
   const tmp = tempDir("mcpd-tui-notty");

@@ -9,7 +9,7 @@ import { preflight } from "./cors.ts";
 import type { Credentials } from "./credential.ts";
 import type { StoreEpoch } from "./epoch.ts";
 import { errorResponse, type ProxyErrorInit } from "./errors.ts";
-import { forward, type ForwardResult } from "./forward.ts";
+import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
 import { formatCredential, requestHeaders } from "./headers.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
@@ -51,6 +51,8 @@ export interface HandlerDeps {
   keepaliveMs?: number;
 }
 
+type Sinks = { audit: AuditWriter; metrics: Metrics };
+
 /** Not JSON-RPC known yet (the body is unread), but a JSON POST is answered in JSON-RPC's shape. */
 const looksRpc = (req: Request): RpcPeek | null =>
   req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false } : null;
@@ -61,14 +63,10 @@ const SESSION_NOT_FOUND = () =>
 
 /** The request path, top to bottom: DESIGN.md "What the proxy does to a request". */
 export function createHandler(d: HandlerDeps): (req: Request, server: Server<unknown> | null) => Promise<Response> {
-  const sinks = { audit: d.audit, metrics: d.metrics };
+  const sinks: Sinks = { audit: d.audit, metrics: d.metrics };
 
   return async function handle(req, server) {
     const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: null, instance: null, rpc: null, bytesIn: 0 };
-    const fail = (e: ProxyErrorInit, rpc: RpcPeek | null = ctx.rpc, event: string | null = null) => {
-      finish(ctx, { status: e.status, bytesOut: 0, event }, sinks);
-      return errorResponse(e, rpc);
-    };
 
     // 0. Browsers: DNS-rebinding protection, then CORS preflight.
     const origin = req.headers.get("origin");
@@ -88,16 +86,16 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     if (service) ctx.service = service.name;
     if (!found.ok) {
       ctx.instance = found.instance ?? null;
-      return fail({ status: found.status, code: found.code, message: found.message }, looksRpc(req), found.code);
+      return failed(ctx, sinks, { status: found.status, code: found.code, message: found.message }, looksRpc(req), found.code);
     }
-    if (!service) return fail({ status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, looksRpc(req));
+    if (!service) return failed(ctx, sinks, { status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, looksRpc(req));
     const instance = (ctx.instance = found.instance);
 
     // 2. Rate limit per instance.
     const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
     const allowed = d.limiter.take(instance.ref, { requestsPerMinute, burst: burst ?? defaultBurst(requestsPerMinute) });
     if (!allowed.ok) {
-      return fail(
+      return failed(ctx, sinks, 
         { status: 429, code: "rate-limited", message: `instance ${instance.ref} is over ${requestsPerMinute} requests per minute; retry in ${allowed.retryAfterSec} s`, headers: { "retry-after": String(allowed.retryAfterSec) } },
         looksRpc(req),
       );
@@ -105,7 +103,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
 
     // Body, bounded by maxBodyBytes; held whole (it is small) so the method and tool can be audited.
     const body = await readBody(req, maxBodyBytes, service.name);
-    if (!body.ok) return fail({ status: 413, code: body.code, message: body.message }, looksRpc(req));
+    if (!body.ok) return failed(ctx, sinks, { status: 413, code: body.code, message: body.message }, looksRpc(req));
     ctx.bytesIn = body.bytes.byteLength;
     ctx.rpc = peekRpc(body.bytes, req.headers.get("content-type"));
 
@@ -123,7 +121,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
 
     // 3–4. The user's credential in, everything the client could spoof out.
     const cred = d.credentials.get(instance.userId, service.name);
-    if (!cred.ok) return fail({ status: 500, code: cred.code, message: cred.message });
+    if (!cred.ok) return failed(ctx, sinks, { status: 500, code: cred.code, message: cred.message });
     const inject = service.credential?.inject;
     const headers = requestHeaders(req.headers, {
       credentialHeader: inject?.header ?? null,
@@ -142,7 +140,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     let upstreamUrl: URL;
     if (service.transport === "stdio") {
       const bridge = d.bridges?.get(service.name);
-      if (!bridge) return fail({ status: 503, code: "service-unavailable", message: `service ${service.name} is a stdio service and this mcpd has no bridge for it` });
+      if (!bridge) return failed(ctx, sinks, { status: 503, code: "service-unavailable", message: `service ${service.name} is a stdio service and this mcpd has no bridge for it` });
       upstreamUrl = new URL(`http://127.0.0.1${path}`);
       const bridged = new Request(upstreamUrl, { method: req.method, headers, body: body.bytes.byteLength ? (body.bytes as Uint8Array<ArrayBuffer>) : undefined, signal: req.signal });
       try {
@@ -155,16 +153,13 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
       // A listening stream (GET for server-initiated messages) may stay silent, and some
       // servers send no headers until their first event: no time limit on it.
       const listening = req.method === "GET" && (req.headers.get("accept") ?? "").includes("text/event-stream");
-      const reached = await reach(d.gate, service.name, (port) => {
-        upstreamUrl = new URL(`http://127.0.0.1:${port}${path}`);
-        const timeoutMs = listening ? 0 : upstreamTimeoutMs;
-        return forward(upstreamUrl.href, { method: req.method, headers, body: body.bytes, clientSignal: req.signal, timeoutMs });
-      });
+      const reached = await reach(d.gate, service.name, path, { method: req.method, headers, body: body.bytes, clientSignal: req.signal, timeoutMs: listening ? 0 : upstreamTimeoutMs });
       if ("unavailable" in reached) {
         server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
-        return fail({ status: 503, code: "service-unavailable", message: reached.unavailable, headers: { "retry-after": RETRY_AFTER_SEC } });
+        return failed(ctx, sinks, { status: 503, code: "service-unavailable", message: reached.unavailable, headers: { "retry-after": RETRY_AFTER_SEC } });
       }
-      sent = reached;
+      sent = reached.sent;
+      upstreamUrl = new URL(reached.url);
     }
     if (!sent.ok) {
       server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
@@ -172,7 +167,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
         finish(ctx, { status: 499, bytesOut: 0, event: "client-gone", error: false }, sinks);
         return new Response(null, { status: 499 });
       }
-      return fail(upstreamFailure(service, sent));
+      return failed(ctx, sinks, upstreamFailure(service, sent));
     }
 
     // 7–8. Stream the answer back; the audit row is written when it ends.
@@ -189,12 +184,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
  * asking the gate again it is retried once: a request that lands in a restart waits for
  * it instead of failing.
  */
-async function reach(
-  gate: ServiceGate,
-  name: string,
-  send: (port: number) => Promise<ForwardResult>,
-): Promise<ForwardResult | { unavailable: string }> {
-  let last: ForwardResult | null = null;
+async function reach(gate: ServiceGate, name: string, path: string, init: ForwardInit): Promise<{ sent: ForwardResult; url: string } | { unavailable: string }> {
   for (let attempt = 0; attempt < 2; attempt++) {
     let port: number;
     try {
@@ -207,10 +197,17 @@ async function reach(
     } catch (e) {
       return { unavailable: (e as Error).message || `service ${name} is unavailable` };
     }
-    last = await send(port);
-    if (last.ok || last.kind !== "refused") return last;
+    const url = `http://127.0.0.1:${port}${path}`;
+    const sent = await forward(url, init);
+    if (sent.ok || sent.kind !== "refused") return { sent, url };
   }
   return { unavailable: `service ${name} is not accepting connections (it may be restarting); try again in a moment` };
+}
+
+/** Ends a request the proxy refuses or cannot serve: its metrics and audit row, and the error answer. */
+function failed(ctx: RequestContext, sinks: Sinks, e: ProxyErrorInit, rpc: RpcPeek | null = ctx.rpc, event: string | null = null): Response {
+  finish(ctx, { status: e.status, bytesOut: 0, event }, sinks);
+  return errorResponse(e, rpc);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

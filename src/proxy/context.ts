@@ -30,7 +30,7 @@ export function finish(ctx: RequestContext, o: Outcome, sinks: { audit: AuditWri
   if (ctx.service) {
     sinks.metrics.record({
       service: ctx.service,
-      instance: ctx.instance && { ref: ctx.instance.ref, userId: ctx.instance.userId },
+      instance: ctx.instance,
       status: o.status,
       latencyMs,
       bytesIn: ctx.bytesIn,

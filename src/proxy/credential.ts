@@ -15,8 +15,13 @@ export const KEYRING_RELOAD_MS = 1_000;
 
 export type CredentialResult = { ok: true; secret: Secret | null } | { ok: false; code: "credential-unreadable"; message: string };
 
+/** A cache entry is also the answer, so a hit allocates nothing. */
+type Opened = { ok: true; secret: Secret | null; until: number };
+
 export class Credentials {
-  private readonly cache = new Map<string, { secret: Secret | null; until: number }>();
+  /** service → user → opened key. Nested rather than one joined key: no extra string per user. */
+  private readonly cache = new Map<string, Map<string, Opened>>();
+  private size = 0;
   private nextSweep = 0;
   private nextReload = 0;
 
@@ -30,15 +35,16 @@ export class Credentials {
 
   clear(): void {
     this.cache.clear();
+    this.size = 0;
   }
 
   /** The user's key for the service, or null when none is stored. */
   get(userId: string, service: string): CredentialResult {
-    const key = `${userId}\u0000${service}`;
     const now = this.now();
     if (now >= this.nextSweep) this.sweep(now);
-    const hit = this.cache.get(key);
-    if (hit && hit.until > now) return { ok: true, secret: hit.secret };
+    let users = this.cache.get(service);
+    const hit = users?.get(userId);
+    if (hit && hit.until > now) return hit;
     const row = this.store.credentials.get(userId, service);
     let secret: Secret | null = null;
     if (row) {
@@ -49,9 +55,12 @@ export class Credentials {
         return { ok: false, code: "credential-unreadable", message: `the stored key of user ${userId} for ${service} cannot be opened: ${(e as Error).message}` };
       }
     }
-    if (this.cache.size >= CACHE_MAX) this.cache.clear();
-    this.cache.set(key, { secret, until: now + CREDENTIAL_TTL_MS });
-    return { ok: true, secret };
+    if (this.size >= CACHE_MAX) (this.clear(), (users = undefined));
+    if (!users) this.cache.set(service, (users = new Map()));
+    if (!users.has(userId)) this.size++;
+    const opened: Opened = { ok: true, secret, until: now + CREDENTIAL_TTL_MS };
+    users.set(userId, opened);
+    return opened;
   }
 
   private open(row: Sealed, ad: Uint8Array, now: number): Secret {
@@ -68,6 +77,8 @@ export class Credentials {
   /** Expired keys leave memory within a TTL, not whenever their user comes back. */
   private sweep(now: number): void {
     this.nextSweep = now + CREDENTIAL_TTL_MS / 4;
-    for (const [k, v] of this.cache) if (v.until <= now) this.cache.delete(k);
+    for (const users of this.cache.values()) {
+      for (const [userId, v] of users) if (v.until <= now && users.delete(userId)) this.size--;
+    }
   }
 }

@@ -93,7 +93,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
 
     // 2. Rate limit per instance.
     const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
-    const allowed = d.limiter.take(instance.ref, { requestsPerMinute, burst: burst ?? defaultBurst(requestsPerMinute) });
+    const allowed = d.limiter.take(instance.ref, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute));
     if (!allowed.ok) {
       return failed(ctx, sinks, 
         { status: 429, code: "rate-limited", message: `instance ${instance.ref} is over ${requestsPerMinute} requests per minute; retry in ${allowed.retryAfterSec} s`, headers: { "retry-after": String(allowed.retryAfterSec) } },

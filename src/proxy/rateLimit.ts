@@ -1,6 +1,6 @@
 /**
- * Per-instance token buckets. `take` is a pure function of (bucket, now, policy); the
- * `RateLimiter` only keeps the buckets in a Map and forgets the ones that refilled.
+ * Per-instance token buckets. One small mutable entry per instance and no allocation per
+ * request: at 10,000 users every object kept per instance shows in the daemon's memory.
  */
 
 export interface Bucket {
@@ -11,11 +11,12 @@ export interface Bucket {
 
 export interface RatePolicy {
   requestsPerMinute: number;
-  /** Bucket size: how many requests may come at once after a quiet spell. */
   burst: number;
 }
 
-export type TakeResult = { ok: true; bucket: Bucket } | { ok: false; bucket: Bucket; retryAfterSec: number };
+export type TakeResult = { ok: true } | { ok: false; retryAfterSec: number };
+
+const ALLOWED: TakeResult = Object.freeze({ ok: true });
 
 /**
  * Default bucket size when a config gives none: ten seconds' worth, at least 10 so that a
@@ -25,38 +26,51 @@ export function defaultBurst(requestsPerMinute: number): number {
   return Math.min(requestsPerMinute, Math.max(10, Math.ceil(requestsPerMinute / 6)));
 }
 
-export function take(bucket: Bucket | undefined, now: number, p: RatePolicy): TakeResult {
-  const perMs = p.requestsPerMinute / 60_000;
-  const b = bucket ?? { tokens: p.burst, at: now };
-  const tokens = Math.min(p.burst, b.tokens + Math.max(0, now - b.at) * perMs);
-  if (tokens >= 1) return { ok: true, bucket: { tokens: tokens - 1, at: now } };
-  return { ok: false, bucket: { tokens, at: now }, retryAfterSec: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+/** Tokens in `b` at `now`: refilled at the policy's rate since its last use, never above the burst. */
+function refilled(b: Bucket, now: number, p: RatePolicy): number {
+  return Math.min(p.burst, b.tokens + Math.max(0, now - b.at) * (p.requestsPerMinute / 60_000));
 }
 
-/** Buckets full again are dropped this often, so memory follows active instances only. */
+/** Takes one token from `b` (updating it in place) or says how many seconds until there is one. */
+export function take(b: Bucket, now: number, p: RatePolicy): TakeResult {
+  const tokens = refilled(b, now, p);
+  b.at = now;
+  if (tokens >= 1) {
+    b.tokens = tokens - 1;
+    return ALLOWED;
+  }
+  b.tokens = tokens;
+  return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - tokens) / (p.requestsPerMinute / 60_000) / 1000)) };
+}
+
 const SWEEP_MS = 60_000;
 
+/** A bucket with the policy it was last used under (the sweep needs it to know when it is full). */
+type Entry = Bucket & RatePolicy;
+
 export class RateLimiter {
-  private readonly buckets = new Map<string, { bucket: Bucket; policy: RatePolicy }>();
+  private readonly buckets = new Map<string, Entry>();
   private lastSweep: number;
 
   constructor(private readonly now: () => number) {
     this.lastSweep = now();
   }
 
-  /** One request by `key` (an instance ref) under `policy`. */
-  take(key: string, policy: RatePolicy): TakeResult {
+  /** One request by `key` (an instance ref) at `requestsPerMinute` with `burst`. */
+  take(key: string, requestsPerMinute: number, burst: number): TakeResult {
     const now = this.now();
     if (now - this.lastSweep > SWEEP_MS) this.sweep(now);
-    const r = take(this.buckets.get(key)?.bucket, now, policy);
-    this.buckets.set(key, { bucket: r.bucket, policy });
-    return r;
+    let e = this.buckets.get(key);
+    if (!e) this.buckets.set(key, (e = { tokens: burst, at: now, requestsPerMinute, burst }));
+    // A reloaded config applies from the next request on.
+    e.requestsPerMinute = requestsPerMinute;
+    e.burst = burst;
+    return take(e, now, e);
   }
 
+  /** Buckets that refilled are forgotten: a new one starts full, which is the same. */
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const [key, { bucket, policy }] of this.buckets) {
-      if (take(bucket, now, policy).bucket.tokens >= policy.burst - 1) this.buckets.delete(key);
-    }
+    for (const [key, e] of this.buckets) if (refilled(e, now, e) >= e.burst - 1) this.buckets.delete(key);
   }
 }

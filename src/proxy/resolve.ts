@@ -23,7 +23,8 @@ const UNKNOWN = {
 /** Enough for every live instance of a large install; past it the cache starts over. */
 const CACHE_MAX = 50_000;
 
-type Cached = { instance: Instance; revoked: boolean; suspended: boolean };
+/** One object per known instance (it is also the Instance handed out): 10,000 users keep 10,000 of them. */
+type Cached = Instance & { revoked: boolean; suspended: boolean };
 
 /**
  * Instance id → instance. The id is hashed (SHA-256) and looked up by hash: the store
@@ -33,6 +34,8 @@ type Cached = { instance: Instance; revoked: boolean; suspended: boolean };
  */
 export class Resolver {
   private readonly cache = new Map<string, Cached>();
+  /** Service names as first seen, so cached instances share one string per service. */
+  private readonly names = new Map<string, string>();
 
   constructor(private readonly store: Pick<Store, "instances" | "users">) {}
 
@@ -50,20 +53,18 @@ export class Resolver {
       const row = this.store.instances.findByHash(hash);
       if (!row || row.service !== service) return UNKNOWN;
       const user = this.store.users.get(row.userId);
-      c = {
-        instance: { ref: row.ref, userId: row.userId, service: row.service },
-        revoked: row.revokedAt !== null || !user,
-        suspended: user?.suspended ?? false,
-      };
+      let name = this.names.get(row.service);
+      if (name === undefined) this.names.set(row.service, (name = row.service));
+      c = { ref: row.ref, userId: row.userId, service: name, revoked: row.revokedAt !== null || !user, suspended: user?.suspended ?? false };
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
       this.cache.set(key, c);
     }
     if (c.revoked) {
-      return { ok: false, status: 403, code: "revoked", instance: c.instance, message: `instance ${c.instance.ref} was revoked; ask for a new instance URL` };
+      return { ok: false, status: 403, code: "revoked", instance: c, message: `instance ${c.ref} was revoked; ask for a new instance URL` };
     }
     if (c.suspended) {
-      return { ok: false, status: 403, code: "suspended", instance: c.instance, message: `user ${c.instance.userId} is suspended` };
+      return { ok: false, status: 403, code: "suspended", instance: c, message: `user ${c.userId} is suspended` };
     }
-    return { ok: true, instance: c.instance };
+    return { ok: true, instance: c };
   }
 }

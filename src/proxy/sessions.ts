@@ -13,20 +13,21 @@ export type SessionCheck =
   | { ok: false; reason: "mismatch" };
 
 /** A session with no request for this long is forgotten (clients open a new one on 404). */
+const BOUND: SessionCheck = Object.freeze({ ok: true });
+
 export const SESSION_IDLE_MS = 6 * 60 * 60_000;
 const SWEEP_MS = 60_000;
 
 interface Binding {
-  id: string;
   instanceRef: string;
-  service: string;
   lastSeen: number;
   /** open GET/SSE streams: a session with a live stream is not idle */
   streams: number;
 }
 
 export class SessionTable {
-  private readonly bound = new Map<string, Binding>();
+  /** service → session id → binding. Services are separate processes, so the same id under two services is two sessions. */
+  private readonly bound = new Map<string, Map<string, Binding>>();
   private readonly perService = new Map<string, number>();
   private readonly streamsPerService = new Map<string, number>();
   private nextSweep: number;
@@ -35,31 +36,31 @@ export class SessionTable {
     this.nextSweep = now() + SWEEP_MS;
   }
 
-  /** Services are separate processes, so the same id under two services is two sessions. */
-  private key(service: string, id: string): string {
-    return `${service}\u0000${id}`;
+  private binding(service: string, id: string): Binding | undefined {
+    return this.bound.get(service)?.get(id);
   }
 
   bind(service: string, id: string, instanceRef: string): void {
-    const k = this.key(service, id);
+    let ids = this.bound.get(service);
+    if (!ids) this.bound.set(service, (ids = new Map()));
     // First binding wins: a service that hands out a live id again must not move it.
-    if (this.bound.has(k)) return;
-    this.bound.set(k, { id, instanceRef, service, lastSeen: this.now(), streams: 0 });
+    if (ids.has(id)) return;
+    ids.set(id, { instanceRef, lastSeen: this.now(), streams: 0 });
     this.perService.set(service, (this.perService.get(service) ?? 0) + 1);
   }
 
   check(service: string, id: string, instanceRef: string): SessionCheck {
     this.maybeSweep();
-    const b = this.bound.get(this.key(service, id));
+    const b = this.binding(service, id);
     if (!b) return { ok: false, reason: "unknown" };
     if (b.instanceRef !== instanceRef) return { ok: false, reason: "mismatch" };
     b.lastSeen = this.now();
-    return { ok: true };
+    return BOUND;
   }
 
   /** Marks a stream open on the session; call the returned function when it ends. */
   streamOpened(service: string, id: string): () => void {
-    const b = this.bound.get(this.key(service, id));
+    const b = this.binding(service, id);
     if (!b) return () => {};
     b.streams++;
     this.streamsPerService.set(service, (this.streamsPerService.get(service) ?? 0) + 1);
@@ -74,7 +75,7 @@ export class SessionTable {
   }
 
   forget(service: string, id: string): void {
-    if (this.bound.delete(this.key(service, id))) this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
+    if (this.bound.get(service)?.delete(id)) this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
   }
 
   /** Live sessions per service, for metrics. */
@@ -91,8 +92,8 @@ export class SessionTable {
     const now = this.now();
     if (now < this.nextSweep) return;
     this.nextSweep = now + SWEEP_MS;
-    for (const b of [...this.bound.values()]) {
-      if (b.streams === 0 && now - b.lastSeen > SESSION_IDLE_MS) this.forget(b.service, b.id);
+    for (const [service, ids] of this.bound) {
+      for (const [id, b] of ids) if (b.streams === 0 && now - b.lastSeen > SESSION_IDLE_MS) this.forget(service, id);
     }
   }
 }

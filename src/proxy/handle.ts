@@ -95,7 +95,9 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
     const allowed = d.limiter.take(instance.ref, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute));
     if (!allowed.ok) {
-      return failed(ctx, sinks, 
+      return failed(
+        ctx,
+        sinks,
         { status: 429, code: "rate-limited", message: `instance ${instance.ref} is over ${requestsPerMinute} requests per minute; retry in ${allowed.retryAfterSec} s`, headers: { "retry-after": String(allowed.retryAfterSec) } },
         looksRpc(req),
       );

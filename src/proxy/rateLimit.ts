@@ -11,6 +11,7 @@ export interface Bucket {
 
 export interface RatePolicy {
   requestsPerMinute: number;
+  /** Bucket size: how many requests may come at once after a quiet spell. */
   burst: number;
 }
 
@@ -43,6 +44,7 @@ export function take(b: Bucket, now: number, p: RatePolicy): TakeResult {
   return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - tokens) / (p.requestsPerMinute / 60_000) / 1000)) };
 }
 
+/** Buckets full again are dropped this often, so memory follows active instances only. */
 const SWEEP_MS = 60_000;
 
 /** A bucket with the policy it was last used under (the sweep needs it to know when it is full). */

@@ -1,35 +1,15 @@
-import { afterEach, expect, test } from "bun:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { expect, test } from "bun:test";
 import { waitFor } from "../helpers/net.ts";
-import { tempDir } from "../helpers/tmp.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { callText, connect, fingerprintOf, fixtureService, isAlive, startFront, whoami, type Front } from "./harness.ts";
+import { callText, closeAfterEach, connect, fingerprintOf, fixtureService, isAlive, startFront, testDir, whoami } from "./harness.ts";
 
-let front: Front | undefined;
-let clients: Client[] = [];
-let tmp: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  clients = [];
-  await front?.stop();
-  front = undefined;
-  tmp?.cleanup();
-  tmp = undefined;
-});
-
-const open = async (url: string) => {
-  const c = await connect(url);
-  clients.push(c);
-  return c;
-};
+closeAfterEach();
 
 test("killing a child mid-request gives a clean error, and the next request works", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "fp.log");
-  front = startFront(fixtureService(), log);
-  const alice = await open(front.addInstance("fp_alice_1", "alice", "alice-key"));
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService(), log);
+  const alice = await connect(front.addInstance("fp_alice_1", "alice", "alice-key"));
   const { pid } = await whoami(alice);
 
   const inFlight = callText(alice, "echo", { text: "never", delayMs: 30_000, announce: true }).then(
@@ -48,9 +28,9 @@ test("killing a child mid-request gives a clean error, and the next request work
 });
 
 test("a child that exits on its own fails every call in flight with its exit code", async () => {
-  front = startFront(fixtureService({ mode: "shared", credential: undefined }));
+  const front = startFront(fixtureService({ mode: "shared", credential: undefined }));
   const url = front.addInstance("fp_shared_1", "u", null);
-  const [a, b] = await Promise.all([open(url), open(url)]);
+  const [a, b] = await Promise.all([connect(url), connect(url)]);
   const slow = callText(b, "echo", { text: "x", delayMs: 30_000 }).catch((e: Error) => e.message);
   const crash = callText(a, "crash").catch((e: Error) => e.message);
   const why = "the fp server exited (code 3) while handling this request";
@@ -61,7 +41,7 @@ test("a child that exits on its own fails every call in flight with its exit cod
 });
 
 test("a command that cannot start answers with an error naming the service", async () => {
-  front = startFront(fixtureService({ run: { command: ["node", "no-such-file.mjs"] } }));
+  const front = startFront(fixtureService({ run: { command: ["node", "no-such-file.mjs"] } }));
   const res = await fetch(front.addInstance("fp_a_1", "a", "k"), {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
@@ -75,23 +55,20 @@ test("a command that cannot start answers with an error naming the service", asy
 });
 
 test("close() stops every child, including one that ignores SIGTERM", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "fp.log");
-  front = startFront(fixtureService({ run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_STUBBORN: "1" } } }), log);
-  const a = await open(front.addInstance("fp_a_1", "a", "ka"));
-  const b = await open(front.addInstance("fp_b_1", "b", "kb"));
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_STUBBORN: "1" } } }), log);
+  const a = await connect(front.addInstance("fp_a_1", "a", "ka"));
+  const b = await connect(front.addInstance("fp_b_1", "b", "kb"));
   const pids = [(await whoami(a)).pid, (await whoami(b)).pid];
   await front.stop();
-  front = undefined;
   expect(pids.filter(isAlive)).toEqual([]);
   for (const pid of pids) expect(readFileSync(log, "utf8")).toContain(`pid ${pid}] exited (signal SIGKILL)`);
 }, 15_000); // the stop waits out STOP_GRACE_MS before SIGKILL
 
 test("a server that prints a banner on stdout still works; the banner goes to the log", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "fp.log");
-  front = startFront(fixtureService({ run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_BANNER: "1" } } }), log);
-  const c = await open(front.addInstance("fp_a_1", "a", "ka"));
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_BANNER: "1" } } }), log);
+  const c = await connect(front.addInstance("fp_a_1", "a", "ka"));
   expect((await whoami(c)).fingerprint).toBe(fingerprintOf("ka"));
   expect(readFileSync(log, "utf8")).toContain("stdout (not JSON-RPC): starting up, not JSON");
 });

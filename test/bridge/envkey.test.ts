@@ -1,21 +1,14 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { parseServiceFile } from "../../src/registry/load.ts";
 import type { Service } from "../../src/registry/schema.ts";
-import { connect, connectLegacy, fingerprintOf, startFront, type Front } from "./harness.ts";
+import { closeAfterEach, connect, connectLegacy, fingerprintOf, startFront } from "./harness.ts";
+
+closeAfterEach();
 
 // The example that ships in mcp-ports/: loaded from its real config.json, run as configured.
 const DIR = join(import.meta.dir, "..", "..", "mcp-ports", "envkey");
-
-let front: Front | undefined;
-let clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  clients = [];
-  await front?.stop();
-  front = undefined;
-});
 
 function envkey(): Service {
   const svc = parseServiceFile(join(DIR, "config.json"), DIR);
@@ -35,10 +28,9 @@ test("mcp-ports/envkey is a valid per-user stdio service", () => {
 });
 
 test("envkey shows each user the fingerprint of their own key, over both transports", async () => {
-  front = startFront(envkey());
+  const front = startFront(envkey());
   const alice = await connect(front.addInstance("env_alice_1", "alice", "alice-token"));
   const bob = await connectLegacy(front.addInstance("env_bob_1", "bob", "bob-token").replace(/\/mcp$/, "/sse"));
-  clients.push(alice, bob);
   expect(alice.getServerVersion()?.name).toBe("envkey");
   const a = await whoami(alice);
   const b = await whoami(bob);

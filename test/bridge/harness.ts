@@ -1,5 +1,6 @@
 // Test stand-ins for what surrounds the bridge: a service config for the stdio fixture
 // and a tiny Bun.serve doing the proxy's part (instance → user + key, prefix stripped).
+import { afterEach } from "bun:test";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -7,6 +8,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { Secret } from "../../src/crypto/secret.ts";
 import { ServiceConfig, type Service } from "../../src/registry/schema.ts";
 import { createStdioBridge, type BridgeContext, type StdioBridge } from "../../src/bridge/index.ts";
+import { tempDir } from "../helpers/tmp.ts";
 
 export const FIXTURES = join(import.meta.dir, "..", "fixtures");
 
@@ -22,6 +24,33 @@ export function fixtureService(over: Record<string, unknown> = {}): Service {
     ...over,
   });
   return { ...c, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
+}
+
+/** What tests made through this harness and have not closed yet. */
+const made = { fronts: new Set<Front>(), clients: new Set<Client>(), dirs: [] as Array<ReturnType<typeof tempDir>> };
+
+/** Call once per test file: every front, client and temp dir made through the harness is closed after each test. */
+export function closeAfterEach(): void {
+  afterEach(async () => {
+    const clients = [...made.clients];
+    made.clients.clear();
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    for (const f of [...made.fronts]) await f.stop();
+    for (const d of made.dirs.splice(0)) d.cleanup();
+  });
+}
+
+/** A temp dir removed after the test (for the bridge's log file). */
+export function testDir(): string {
+  const t = tempDir("bridge");
+  made.dirs.push(t);
+  return t.dir;
+}
+
+/** An SDK client the test set up itself, closed after the test with the rest. */
+export function keep<C extends Client>(client: C): C {
+  made.clients.add(client);
+  return client;
 }
 
 export interface Front {
@@ -56,7 +85,7 @@ export function startFront(service: Service, logFile?: string): Front {
     },
   });
   const url = `http://127.0.0.1:${server.port}`;
-  return {
+  const front: Front = {
     url,
     bridge,
     addInstance(instanceRef, userId, key) {
@@ -64,20 +93,23 @@ export function startFront(service: Service, logFile?: string): Front {
       return `${url}/${instanceRef}/${service.name}/mcp`;
     },
     async stop() {
+      made.fronts.delete(front);
       await bridge.close();
       await server.stop(true);
     },
   };
+  made.fronts.add(front);
+  return front;
 }
 
 export async function connect(mcpUrl: string, name = "test"): Promise<Client> {
-  const client = new Client({ name, version: "1" });
+  const client = keep(new Client({ name, version: "1" }));
   await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl)));
   return client;
 }
 
 export async function connectLegacy(sseUrl: string): Promise<Client> {
-  const client = new Client({ name: "legacy", version: "1" });
+  const client = keep(new Client({ name: "legacy", version: "1" }));
   await client.connect(new SSEClientTransport(new URL(sseUrl)));
   return client;
 }

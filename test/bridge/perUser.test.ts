@@ -1,36 +1,16 @@
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { waitFor } from "../helpers/net.ts";
-import { tempDir } from "../helpers/tmp.ts";
-import { callText, connect, fingerprintOf, fixtureService, isAlive, startFront, whoami, type Front } from "./harness.ts";
+import { callText, closeAfterEach, connect, fingerprintOf, fixtureService, isAlive, startFront, testDir, whoami } from "./harness.ts";
 
-let front: Front | undefined;
-let clients: Client[] = [];
-let tmp: ReturnType<typeof tempDir> | undefined;
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  clients = [];
-  await front?.stop();
-  front = undefined;
-  tmp?.cleanup();
-  tmp = undefined;
-});
-
-const open = async (url: string) => {
-  const c = await connect(url);
-  clients.push(c);
-  return c;
-};
+closeAfterEach();
 
 test("two users each reach a child started with their own key", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "fp.log");
-  front = startFront(fixtureService(), log);
-  const alice = await open(front.addInstance("fp_alice_1", "alice", "alice-secret-key"));
-  const bob = await open(front.addInstance("fp_bob_1", "bob", "bob-secret-key"));
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService(), log);
+  const alice = await connect(front.addInstance("fp_alice_1", "alice", "alice-secret-key"));
+  const bob = await connect(front.addInstance("fp_bob_1", "bob", "bob-secret-key"));
 
   const a = await whoami(alice);
   const b = await whoami(bob);
@@ -52,21 +32,20 @@ test("two users each reach a child started with their own key", async () => {
 });
 
 test("a second session of the same instance shares that instance's child", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "k1");
-  const one = await whoami(await open(url));
-  const two = await whoami(await open(url));
+  const one = await whoami(await connect(url));
+  const two = await whoami(await connect(url));
   expect(two.pid).toBe(one.pid);
   expect(front.bridge.status().live).toBe(1);
 });
 
 test("an idle child is stopped after idleStopMs and comes back on the next request", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "logs", "fp.log");
-  front = startFront(fixtureService({ idleStopMs: 1000 }), log);
-  const alice = await open(front.addInstance("fp_alice_1", "alice", "alice-key"));
+  const log = join(testDir(), "logs", "fp.log");
+  const front = startFront(fixtureService({ idleStopMs: 1000 }), log);
+  const alice = await connect(front.addInstance("fp_alice_1", "alice", "alice-key"));
   const first = await whoami(alice);
-  await waitFor(() => front!.bridge.status().live === 0 && !isAlive(first.pid), { what: "the idle child to stop" });
+  await waitFor(() => front.bridge.status().live === 0 && !isAlive(first.pid), { what: "the idle child to stop" });
   expect(readFileSync(log, "utf8")).toMatch(new RegExp(`pid ${first.pid}\\] stopping: idle for \\d+ s`));
 
   // Same session, no reconnect: the bridge restarts and re-initializes the child.
@@ -76,22 +55,22 @@ test("an idle child is stopped after idleStopMs and comes back on the next reque
 });
 
 test("a child busy with a long call is not idle-stopped", async () => {
-  front = startFront(fixtureService({ idleStopMs: 1000 }));
-  const alice = await open(front.addInstance("fp_alice_1", "alice", "alice-key"));
+  const front = startFront(fixtureService({ idleStopMs: 1000 }));
+  const alice = await connect(front.addInstance("fp_alice_1", "alice", "alice-key"));
   const { pid } = await whoami(alice);
   expect(await callText(alice, "echo", { text: "long", delayMs: 2500 })).toBe("long");
   expect(isAlive(pid)).toBe(true);
 }, 15_000);
 
 test("at the cap the least recently used idle child is evicted", async () => {
-  front = startFront(fixtureService({ maxProcesses: 2 }));
-  const a = await open(front.addInstance("fp_a_1", "a", "key-a"));
-  const b = await open(front.addInstance("fp_b_1", "b", "key-b"));
+  const front = startFront(fixtureService({ maxProcesses: 2 }));
+  const a = await connect(front.addInstance("fp_a_1", "a", "key-a"));
+  const b = await connect(front.addInstance("fp_b_1", "b", "key-b"));
   const pa = (await whoami(a)).pid;
   const pb = (await whoami(b)).pid;
   await whoami(a); // a is now more recent than b
 
-  const c = await open(front.addInstance("fp_c_1", "c", "key-c"));
+  const c = await connect(front.addInstance("fp_c_1", "c", "key-c"));
   expect((await whoami(c)).fingerprint).toBe(fingerprintOf("key-c"));
   await waitFor(() => !isAlive(pb), { what: "b's child to be evicted" });
   expect(isAlive(pa)).toBe(true);
@@ -103,10 +82,9 @@ test("at the cap the least recently used idle child is evicted", async () => {
 });
 
 test("at the cap with every child busy, a new instance gets a clear 503", async () => {
-  tmp = tempDir("bridge");
-  const log = join(tmp.dir, "fp.log");
-  front = startFront(fixtureService({ maxProcesses: 1 }), log);
-  const a = await open(front.addInstance("fp_a_1", "a", "key-a"));
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ maxProcesses: 1 }), log);
+  const a = await connect(front.addInstance("fp_a_1", "a", "key-a"));
   const busy = callText(a, "echo", { text: "busy", delayMs: 1500, announce: true });
   await waitFor(() => readFileSync(log, "utf8").includes("echo busy started"), { what: "a's call to be in flight" });
 
@@ -123,21 +101,21 @@ test("at the cap with every child busy, a new instance gets a clear 503", async 
 
   expect(await busy).toBe("busy");
   // Once a is idle again it can be evicted, and b gets in.
-  const b = await open(front.addInstance("fp_b_1", "b", "key-b"));
+  const b = await connect(front.addInstance("fp_b_1", "b", "key-b"));
   expect((await whoami(b)).fingerprint).toBe(fingerprintOf("key-b"));
 });
 
 test("a user whose key changed gets a child started with the new key", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "old-key");
-  const c = await open(url);
+  const c = await connect(url);
   expect((await whoami(c)).fingerprint).toBe(fingerprintOf("old-key"));
   front.addInstance("fp_alice_1", "alice", "new-key");
   expect((await whoami(c)).fingerprint).toBe(fingerprintOf("new-key"));
 });
 
 test("a per-user instance without a key is refused before any child starts", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const res = await fetch(front.addInstance("fp_nokey_1", "nokey", null), {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },

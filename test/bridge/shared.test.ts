@@ -1,27 +1,13 @@
-import { afterEach, expect, test } from "bun:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { expect, test } from "bun:test";
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { waitFor } from "../helpers/net.ts";
-import { callText, connect, fixtureService, startFront, type Front } from "./harness.ts";
+import { callText, closeAfterEach, connect, fixtureService, keep, startFront } from "./harness.ts";
 
-let front: Front | undefined;
-let clients: Client[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  clients = [];
-  await front?.stop();
-  front = undefined;
-});
+closeAfterEach();
 
 const sharedFront = () => startFront(fixtureService({ mode: "shared", credential: undefined }));
-const open = async (url: string) => {
-  const c = await connect(url);
-  clients.push(c);
-  return c;
-};
 
 const JSON_ONLY = { "content-type": "application/json", accept: "application/json" };
 
@@ -46,7 +32,7 @@ const echoCall = (id: number, text: string, delayMs: number) => ({
 });
 
 test("thousands of interleaved calls from sessions using the same ids get their own answers", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const SESSIONS = 8;
   const CALLS = 300;
@@ -76,7 +62,7 @@ test("thousands of interleaved calls from sessions using the same ids get their 
 });
 
 test("batches from two sessions with the same ids come back whole and in their own ids", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const [a, b] = await Promise.all([rawSession(url), rawSession(url)]);
   const batch = (tag: string) => [1, 2, 3].map((id) => echoCall(id, `${tag}${id}`, 3 - id));
@@ -91,9 +77,9 @@ test("batches from two sessions with the same ids come back whole and in their o
 });
 
 test("SDK clients on one shared child, streaming answers concurrently, get only their own", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
-  const cs = await Promise.all([0, 1, 2, 3].map(() => open(url)));
+  const cs = await Promise.all([0, 1, 2, 3].map(() => connect(url)));
   const results = await Promise.all(
     cs.map((c, ci) => Promise.all(Array.from({ length: 150 }, (_, i) => callText(c, "echo", { text: `c${ci}-${i}`, delayMs: i % 3 })))),
   );
@@ -101,7 +87,7 @@ test("SDK clients on one shared child, streaming answers concurrently, get only 
 });
 
 test("the child is initialized once; every session gets its result at the version it asked for", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const old = await rawSession(url, "2025-03-26");
   const cur = await rawSession(url, "2025-06-18");
@@ -112,15 +98,15 @@ test("the child is initialized once; every session gets its result at the versio
   expect(odd.result.protocolVersion).toBe("2025-03-26");
   expect(cur.result.serverInfo).toEqual({ name: "stdio-fingerprint", version: "1.0.0" });
 
-  const c = await open(url);
+  const c = await connect(url);
   expect(c.getServerVersion()).toEqual({ name: "stdio-fingerprint", version: "1.0.0" });
   expect(JSON.parse(await callText(c, "stats"))).toEqual({ initialize: 1, initialized: 1 });
 });
 
 test("progress notifications reach the session whose call asked for them, under its own token", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
-  const [a, b] = await Promise.all([open(url), open(url)]);
+  const [a, b] = await Promise.all([connect(url), connect(url)]);
   const seen: Record<string, number[]> = { a: [], b: [] };
   await Promise.all([
     a!.callTool({ name: "progress", arguments: { steps: 3 } }, undefined, { onprogress: (p) => seen.a!.push(p.progress) }),
@@ -131,13 +117,12 @@ test("progress notifications reach the session whose call asked for them, under 
 });
 
 test("a request the child makes goes to the session whose call caused it", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const make = async (name: string) => {
-    const c = new SdkClient({ name, version: "1" }, { capabilities: { sampling: {} } });
+    const c = keep(new SdkClient({ name, version: "1" }, { capabilities: { sampling: {} } }));
     c.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: "assistant", model: "m", content: { type: "text", text: `answer from ${name}` } }));
     await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-    clients.push(c);
     return c;
   };
   const a = await make("a");
@@ -147,10 +132,10 @@ test("a request the child makes goes to the session whose call caused it", async
 });
 
 test("a global notification (tools list changed) reaches every session", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const got = { a: 0, b: 0 };
-  const [a, b] = await Promise.all([open(url), open(url)]);
+  const [a, b] = await Promise.all([connect(url), connect(url)]);
   a!.setNotificationHandler(ToolListChangedNotificationSchema, async () => void got.a++);
   b!.setNotificationHandler(ToolListChangedNotificationSchema, async () => void got.b++);
   // The SDK client opens its GET stream just after initializing: announce until both hear it.
@@ -161,10 +146,10 @@ test("a global notification (tools list changed) reaches every session", async (
 });
 
 test("a log message sent while one session's call runs goes to that session only", async () => {
-  front = sharedFront();
+  const front = sharedFront();
   const url = front.addInstance("fp_shared_1", "u", null);
   const heard: Record<string, unknown[]> = { a: [], b: [] };
-  const [a, b] = await Promise.all([open(url), open(url)]);
+  const [a, b] = await Promise.all([connect(url), connect(url)]);
   a!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.a!.push(n.params.data));
   b!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.b!.push(n.params.data));
   await callText(a!, "log", { text: "a's secret business" });
@@ -173,9 +158,9 @@ test("a log message sent while one session's call runs goes to that session only
 });
 
 test("shared mode: one child for every instance, and status names no instance", async () => {
-  front = sharedFront();
-  const one = await open(front.addInstance("fp_a_1", "a", null));
-  const two = await open(front.addInstance("fp_b_1", "b", null));
+  const front = sharedFront();
+  const one = await connect(front.addInstance("fp_a_1", "a", null));
+  const two = await connect(front.addInstance("fp_b_1", "b", null));
   const p1 = JSON.parse(await callText(one, "whoami")).pid;
   const p2 = JSON.parse(await callText(two, "whoami")).pid;
   expect(p1).toBe(p2);

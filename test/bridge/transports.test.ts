@@ -1,17 +1,8 @@
-import { afterEach, expect, test } from "bun:test";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { expect, test } from "bun:test";
 import { waitFor } from "../helpers/net.ts";
-import { connect, connectLegacy, fingerprintOf, fixtureService, startFront, whoami, type Front } from "./harness.ts";
+import { closeAfterEach, connect, connectLegacy, fingerprintOf, fixtureService, startFront, whoami } from "./harness.ts";
 
-let front: Front | undefined;
-let clients: Client[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  clients = [];
-  await front?.stop();
-  front = undefined;
-});
+closeAfterEach();
 
 const BOTH = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 const INIT = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
@@ -48,27 +39,25 @@ async function readEvents(res: Response, until: (events: Array<{ event: string; 
 }
 
 test("an SDK client over Streamable HTTP lists and calls tools", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const c = await connect(front.addInstance("fp_alice_1", "alice", "alice-key"));
-  clients.push(c);
   const { tools } = await c.listTools();
   expect(tools.map((t) => t.name)).toContain("whoami");
   expect((await whoami(c)).fingerprint).toBe(fingerprintOf("alice-key"));
 });
 
 test("an SDK client over legacy HTTP+SSE reaches the same child", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const mcp = front.addInstance("fp_alice_1", "alice", "alice-key");
   const modern = await connect(mcp);
   const legacy = await connectLegacy(mcp.replace(/\/mcp$/, "/sse"));
-  clients.push(modern, legacy);
   const a = await whoami(legacy);
   expect(a.fingerprint).toBe(fingerprintOf("alice-key"));
   expect(a.pid).toBe((await whoami(modern)).pid);
 });
 
 test("the legacy endpoint event points under the client's instance prefix", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const sse = front.addInstance("fp_alice_1", "alice", "k").replace(/\/mcp$/, "/sse");
   const res = await fetch(sse, { headers: { accept: "text/event-stream" } });
   expect(res.headers.get("content-type")).toBe("text/event-stream");
@@ -79,7 +68,7 @@ test("the legacy endpoint event points under the client's instance prefix", asyn
 });
 
 test("a legacy sessionId used under another instance answers 404", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const base = front.url;
   front.addInstance("fp_alice_1", "alice", "ka");
   front.addInstance("fp_bob_1", "bob", "kb");
@@ -91,7 +80,7 @@ test("a legacy sessionId used under another instance answers 404", async () => {
 });
 
 test("a legacy session ends when its client closes the stream", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const sse = front.addInstance("fp_alice_1", "alice", "k").replace(/\/mcp$/, "/sse");
   const res = await fetch(sse, { headers: { accept: "text/event-stream" } });
   const [first] = await readEvents(res, (e) => e.length >= 1); // reads, then cancels the body
@@ -102,7 +91,7 @@ test("a legacy session ends when its client closes the stream", async () => {
 });
 
 test("Mcp-Session-Id is required after initialize, and unknown or foreign ids get the same 404", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const alice = front.addInstance("fp_alice_1", "alice", "ka");
   const bob = front.addInstance("fp_bob_1", "bob", "kb");
   const sid = await session(alice);
@@ -118,7 +107,7 @@ test("Mcp-Session-Id is required after initialize, and unknown or foreign ids ge
 });
 
 test("DELETE ends a session", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const sid = await session(url);
   expect((await fetch(url, { method: "DELETE", headers: { "mcp-session-id": sid } })).status).toBe(200);
@@ -126,7 +115,7 @@ test("DELETE ends a session", async () => {
 });
 
 test("tools/call streams as SSE when the client takes it; tools/list answers as JSON", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const sid = await session(url);
   const list = await post(url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, { "mcp-session-id": sid });
@@ -142,7 +131,7 @@ test("tools/call streams as SSE when the client takes it; tools/list answers as 
 });
 
 test("notifications alone get 202, and a second GET stream on one session gets 409", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const sid = await session(url);
   expect((await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": sid })).status).toBe(202);
@@ -154,7 +143,7 @@ test("notifications alone get 202, and a second GET stream on one session gets 4
 });
 
 test("bad bodies get JSON-RPC errors, not stacks", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const bad = await post(url, "{not json");
   expect(bad.status).toBe(400);
@@ -168,17 +157,17 @@ test("bad bodies get JSON-RPC errors, not stacks", async () => {
 });
 
 test("ping is answered by the bridge and does not wake a stopped child", async () => {
-  front = startFront(fixtureService({ idleStopMs: 1000 }));
+  const front = startFront(fixtureService({ idleStopMs: 1000 }));
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const sid = await session(url);
-  await waitFor(() => front!.bridge.status().live === 0, { what: "the idle child to stop" });
+  await waitFor(() => front.bridge.status().live === 0, { what: "the idle child to stop" });
   const pong = await post(url, { jsonrpc: "2.0", id: 9, method: "ping" }, { "mcp-session-id": sid });
   expect(await pong.json()).toEqual({ jsonrpc: "2.0", id: 9, result: {} });
   expect(front.bridge.status().live).toBe(0);
 });
 
 test("a stateless (2026-07-28) request needs no session", async () => {
-  front = startFront(fixtureService());
+  const front = startFront(fixtureService());
   const url = front.addInstance("fp_alice_1", "alice", "ka");
   const res = await post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } }, {
     accept: "application/json",

@@ -1,5 +1,5 @@
-import type { Server } from "bun";
 import { join } from "node:path";
+import type { Front } from "../front/index.ts";
 import { createStdioBridge, type StdioBridge } from "../bridge/index.ts";
 import type { ChildSummary, ServiceMetrics, ServiceState } from "../control/types.ts";
 import type { Keyring } from "../crypto/seal.ts";
@@ -10,7 +10,7 @@ import type { GroupTracker } from "../supervisor/reaper.ts";
 
 /** What the daemon needs of the proxy and the stdio bridges behind it. */
 export interface ProxyHandle {
-  server: Server<unknown>;
+  server: Front;
   snapshot(service: string): ServiceMetrics;
   prometheus(): string;
   /** true while a client holds an event stream open to the service */

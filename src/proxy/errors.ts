@@ -27,8 +27,11 @@ export interface ProxyErrorInit {
  */
 export function errorResponse(e: ProxyErrorInit, rpc: RpcPeek | null): Response {
   const headers = { "content-type": "application/json", "cache-control": "no-store", ...e.headers };
-  const body = rpc ? rpcErrorBody(e, rpc) : { error: { code: e.code, message: e.message } };
-  return new Response(JSON.stringify(body), { status: e.status, headers });
+  return new Response(JSON.stringify(errorBody(e, rpc)), { status: e.status, headers });
+}
+
+export function errorBody(e: ProxyErrorInit, rpc: RpcPeek | null): unknown {
+  return rpc ? rpcErrorBody(e, rpc) : { error: { code: e.code, message: e.message } };
 }
 
 export function rpcErrorBody(e: Pick<ProxyErrorInit, "status" | "code" | "message">, rpc: RpcPeek): unknown {

@@ -18,12 +18,17 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Names listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
-function connectionNamed(headers: Headers): Set<string> {
+function connectionNamed(value: string | null): Set<string> | null {
+  if (!value) return null;
   const named = new Set<string>();
-  const value = headers.get("connection");
-  if (value) for (const n of value.split(",")) if (n.trim()) named.add(n.trim().toLowerCase());
+  for (const n of value.split(",")) if (n.trim()) named.add(n.trim().toLowerCase());
   return named;
 }
+
+/** Dropped on the way to the service besides hop-by-hop ones: the proxy sets these itself. */
+const SET_BY_PROXY = new Set(["host", "content-length", "accept-encoding"]);
+/** A value the proxy writes into a head must not end its line early, and must be one byte a character (Headers refuses the rest too). */
+const LINE_BREAKING = /[\r\n\0]|[^\x00-\xff]/;
 
 export interface Injection {
   /** The service's credential header (`credential.inject.header`), if it has one. */
@@ -43,12 +48,12 @@ export interface Injection {
  * Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name and Last-Event-ID.
  */
 export function requestHeaders(incoming: Headers, inj: Injection): Headers {
-  const named = connectionNamed(incoming);
+  const named = connectionNamed(incoming.get("connection"));
   const credential = inj.credentialHeader?.toLowerCase() ?? null;
   const out = new Headers();
   incoming.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith("x-mcpd-")) return;
-    if (name === credential || name === "host" || name === "content-length" || name === "accept-encoding") return;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || name.startsWith("x-mcpd-")) return;
+    if (name === credential || SET_BY_PROXY.has(name)) return;
     out.append(name, value);
   });
   // The hop to the service is loopback: compressing it costs CPU for nothing and would
@@ -59,6 +64,27 @@ export function requestHeaders(incoming: Headers, inj: Injection): Headers {
   out.set("x-mcpd-instance", inj.instanceRef);
   out.set("x-mcpd-internal", inj.internalToken);
   return out;
+}
+
+/**
+ * requestHeaders for a head the front read off the socket (src/front): the same rules on
+ * its fields, as header lines. Null when an injected value would break a line: the
+ * request then takes the full path, where Headers refuses it.
+ */
+export function requestLines(fields: readonly string[], connection: string | null, inj: Injection): string | null {
+  const named = connectionNamed(connection);
+  const credential = inj.credentialHeader?.toLowerCase() ?? null;
+  let out = "";
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || name.startsWith("x-mcpd-")) continue;
+    if (name === credential || SET_BY_PROXY.has(name)) continue;
+    out += `${name}: ${fields[i + 1]}\r\n`;
+  }
+  const value = inj.credentialHeader ? inj.credentialValue : null;
+  for (const v of [value, inj.userId, inj.instanceRef, inj.internalToken]) if (v !== null && LINE_BREAKING.test(v)) return null;
+  const credentialLine = value !== null ? `${inj.credentialHeader}: ${value}\r\n` : "";
+  return `${out}accept-encoding: identity\r\n${credentialLine}x-mcpd-user: ${inj.userId}\r\nx-mcpd-instance: ${inj.instanceRef}\r\nx-mcpd-internal: ${inj.internalToken}\r\n`;
 }
 
 /** `inject.format` with the secret in place of `{secret}`. */
@@ -72,10 +98,10 @@ export function formatCredential(format: string, secret: string): string {
  * the proxy's business).
  */
 export function responseHeaders(upstream: Headers, opts: { keepLength: boolean }): Headers {
-  const named = connectionNamed(upstream);
+  const named = connectionNamed(upstream.get("connection"));
   const out = new Headers();
   upstream.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith("x-mcpd-")) return;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || name.startsWith("x-mcpd-")) return;
     if (name === "content-length" && !opts.keepLength) return;
     if (name === "date") return;
     out.append(name, value);
@@ -83,8 +109,26 @@ export function responseHeaders(upstream: Headers, opts: { keepLength: boolean }
   return out;
 }
 
+/**
+ * responseHeaders for a head the front read off the socket, as header lines. The body
+ * passes byte for byte, so Content-Length stays; a stream gets markStream's headers.
+ */
+export function responseLines(fields: readonly string[], connection: string | null, stream: boolean): string {
+  const named = connectionNamed(connection);
+  let out = "";
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (HOP_BY_HOP.has(name) || named?.has(name) || name.startsWith("x-mcpd-")) continue;
+    if (stream && (name === "cache-control" || name === "x-accel-buffering")) continue;
+    out += `${name}: ${fields[i + 1]}\r\n`;
+  }
+  return stream ? `${out}cache-control: ${STREAM_CACHE_CONTROL}\r\nx-accel-buffering: no\r\n` : out;
+}
+
+const STREAM_CACHE_CONTROL = "no-cache, no-transform";
+
 /** Set on every event stream: proxies in front of mcpd (nginx) must not buffer or transform it. */
 export function markStream(h: Headers): void {
-  h.set("cache-control", "no-cache, no-transform");
+  h.set("cache-control", STREAM_CACHE_CONTROL);
   h.set("x-accel-buffering", "no");
 }

@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import { serveFront, type Front, type Lane } from "../front/index.ts";
 import type { ServiceMetrics, ServiceState } from "../control/types.ts";
 import type { Keyring } from "../crypto/seal.ts";
 import type { Registry } from "../registry/load.ts";
@@ -6,6 +7,7 @@ import type { Store } from "../store/index.ts";
 import { AuditWriter } from "./audit.ts";
 import { Credentials } from "./credential.ts";
 import { StoreEpoch } from "./epoch.ts";
+import { createLane } from "./fastLane.ts";
 import { createHandler, type StdioHandler } from "./handle.ts";
 import { Metrics, type InstanceMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rateLimit.ts";
@@ -43,6 +45,8 @@ export interface ProxyDeps {
 
 export interface Proxy {
   fetch(req: Request, server: Server<unknown> | null): Promise<Response>;
+  /** the common request, taken by src/front without Bun.serve */
+  lane: Lane;
   metrics: {
     snapshot(service: string): ServiceMetrics;
     prometheus(): string;
@@ -65,11 +69,10 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const sessions = new SessionTable(now);
   const metrics = new Metrics(now, (s) => sessions.countFor(s));
   const audit = new AuditWriter(deps.store);
-  const handle = createHandler({
+  const shared = {
     registry: deps.registry,
     gate: deps.gate,
     internalToken: deps.internalToken,
-    allowedOrigins: deps.allowedOrigins ?? [],
     now,
     epoch,
     resolver,
@@ -78,11 +81,12 @@ export function createProxy(deps: ProxyDeps): Proxy {
     sessions,
     audit,
     metrics,
-    bridges: deps.bridges,
     keepaliveMs: deps.keepaliveMs,
-  });
+  };
+  const handle = createHandler({ ...shared, allowedOrigins: deps.allowedOrigins ?? [], bridges: deps.bridges });
   return {
     fetch: handle,
+    lane: createLane(shared),
     metrics: { snapshot: (s) => metrics.snapshot(s), prometheus: () => metrics.prometheus(), instances: () => metrics.instanceList() },
     busy: (s) => sessions.openStreams(s) > 0,
     invalidate: () => epoch.invalidate(),
@@ -95,19 +99,29 @@ export function createProxy(deps: ProxyDeps): Proxy {
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
-/** Binds the proxy. Anything but loopback exposes every instance URL to the network: say so. */
-export function serveProxy(proxy: Proxy, opts: { host: string; port: number; warn?: (line: string) => void }): Server<unknown> {
+/**
+ * Binds the proxy: the front on the public address, and behind it, on loopback only, the
+ * Bun server that answers whatever the front does not carry itself. Anything but
+ * loopback for the front exposes every instance URL to the network: say so.
+ */
+export function serveProxy(proxy: Proxy, opts: { host: string; port: number; warn?: (line: string) => void }): Front {
   if (!LOOPBACK.has(opts.host)) {
     (opts.warn ?? console.error)(
       `mcpd: warning: the proxy listens on ${opts.host}, not loopback: anyone who can reach this port and knows an instance URL can use it; put TLS in front`,
     );
   }
-  return Bun.serve({
-    hostname: opts.host,
-    port: opts.port,
+  const fallback = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
     idleTimeout: CLIENT_IDLE_TIMEOUT_SEC,
     fetch: (req, server) => proxy.fetch(req, server as Server<unknown>),
     error: () =>
       Response.json({ error: { code: "internal", message: "mcpd's proxy failed on this request; see the daemon's output" } }, { status: 500 }),
   }) as Server<unknown>;
+  try {
+    return serveFront({ host: opts.host, port: opts.port, fallback, lane: proxy.lane, idleTimeoutSec: CLIENT_IDLE_TIMEOUT_SEC });
+  } catch (e) {
+    void fallback.stop(true);
+    throw e;
+  }
 }

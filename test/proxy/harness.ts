@@ -12,7 +12,7 @@ import type { Registry } from "../../src/registry/load.ts";
 import { ServiceConfig, type Service } from "../../src/registry/schema.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
 import { McpdError } from "../../src/util/errors.ts";
-import { createProxy, type Proxy, type ProxyDeps } from "../../src/proxy/index.ts";
+import { createProxy, serveProxy, type Proxy, type ProxyDeps } from "../../src/proxy/index.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -48,6 +48,8 @@ export async function startEcho(token: string, flags: string[] = []): Promise<Ec
     child: null,
     starts: 0,
     async acquire() {
+      // Like the supervisor: a service that is starting is waited for, not handed out.
+      if (starting) await starting;
       if (!svc.child || svc.child.exitCode !== null || svc.child.signalCode !== null) {
         starting ??= (async () => {
           svc.child = Bun.spawn([process.execPath, FIXTURE, "--port", String(port), ...flags], {
@@ -138,10 +140,9 @@ export async function world(opts: { flags?: string[]; service?: Partial<ServiceC
   const service = makeService({ name: "echo", port: echo.port, ...opts.service });
   const registry = makeRegistry([service]);
   const gate = {
-    acquire: async (name: string) => {
-      if (name !== "echo") throw new McpdError("service-unavailable", `service ${name} is stopped`);
-      return echo.acquire();
-    },
+    // Not async: a running echo's acquire() is already settled, as the supervisor's is for a
+    // healthy service, so the front's lane can take the request.
+    acquire: (name: string) => (name === "echo" ? echo.acquire() : Promise.reject(new McpdError("service-unavailable", `service ${name} is stopped`))),
     state: (_name: string): ServiceState => "healthy",
   };
   const proxy = createProxy({ registry, store, keyring, internalToken: token, gate: { acquire: (n) => gate.acquire(n), state: (n) => gate.state(n) }, ...opts.proxy });
@@ -212,4 +213,20 @@ export async function callTool(proxy: Proxy, url: string, sid: string, name: str
   );
   const msgs = await messages(res);
   return msgs.find((m) => m.id === id);
+}
+
+/**
+ * How a test reaches the proxy: "function" calls proxy.fetch (the full path, in process);
+ * "front" binds it as `mcpd start` does (serveProxy) and sends over a socket, so a
+ * request the front's lane takes goes the lane's way.
+ */
+export type Via = "function" | "front";
+
+/** The world's proxy as a test in `via` mode sees it; close() unbinds it. */
+export function reach(w: World, via: Via): { proxy: Proxy; close(): Promise<void> } {
+  if (via === "function") return { proxy: w.proxy, close: async () => {} };
+  const front = serveProxy(w.proxy, { host: "127.0.0.1", port: 0 });
+  const base = `http://127.0.0.1:${front.port}`;
+  const send = (req: Request) => fetch(new Request(req.url.replace("http://mcpd.test", base), req));
+  return { proxy: { ...w.proxy, fetch: send }, close: () => front.stop(true) };
 }

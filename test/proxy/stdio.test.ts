@@ -3,7 +3,7 @@
 import { afterEach, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { Server } from "bun";
+import type { Front } from "../../src/front/index.ts";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createStdioBridge } from "../../src/bridge/index.ts";
@@ -43,7 +43,7 @@ test("a stdio service is reached through its bridge, with the user's own key", a
     gate: { acquire: async () => Promise.reject(new McpdError("service-unavailable", "stdio services have no port")), state: () => "healthy" },
     bridges: new Map([["fp", bridge]]),
   });
-  const server: Server<unknown> = serveProxy(proxy, { host: "127.0.0.1", port: 0 });
+  const server: Front = serveProxy(proxy, { host: "127.0.0.1", port: 0 });
   cleanups.push(tmp.cleanup, () => store.close(), () => proxy.close(), () => bridge.close(), () => server.stop(true));
 
   const fp = (k: string) => createHash("sha256").update(k).digest("hex").slice(0, 16);

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from "bun:test";
-import type { Server } from "bun";
+import type { Front } from "../../src/front/index.ts";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -9,7 +9,7 @@ import { waitFor } from "../helpers/net.ts";
 import { addUser, fingerprint, messages, rpc, world, type World } from "./harness.ts";
 
 let w: World | null = null;
-let server: Server<unknown> | null = null;
+let server: Front | null = null;
 const clients: Client[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.close().catch(() => {});

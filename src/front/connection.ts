@@ -1,0 +1,391 @@
+import type { Socket } from "bun";
+import { EventBoundary, KEEPALIVE } from "../proxy/sse.ts";
+import { BodyFrame } from "./frame.ts";
+import { bodiless, field, parseHead, wholeResponse, type Head } from "./http1.ts";
+import type { Exchange, Lane, ProxyAnswer } from "./lane.ts";
+import { Link, type LinkOwner } from "./link.ts";
+import { MAX_QUEUED_BYTES, Outbox } from "./outbox.ts";
+
+export interface FrontConfig {
+  lane: Lane;
+  /** the proxy's Bun server on 127.0.0.1: every request the lane does not take goes there */
+  fallbackPort: number;
+  /** a client connection with nothing in flight closes after this */
+  idleTimeoutSec: number;
+}
+
+/** Bodies up to this are held whole so the lane can read them; larger ones stream to the Bun server. */
+const HELD_BODY_MAX = 1024 * 1024;
+/** Under the 10 s after which a Bun service drops an idle connection: mcpd closes first, so it never writes into a closing one. */
+const SERVICE_IDLE_SEC = 4;
+const KEEPALIVE_CHUNK = Buffer.concat([Buffer.from(`${KEEPALIVE.byteLength.toString(16)}\r\n`), KEEPALIVE, Buffer.from("\r\n")]);
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
+/** A request the lane took, on its way to the service and back. */
+interface Fast {
+  ex: Exchange;
+  /** the client's bytes, for the Bun server when the service turns out not to be listening */
+  raw: Buffer;
+  method: string;
+  res: Head | null;
+  pending: Buffer | null;
+  frame: BodyFrame | null;
+  boundary: EventBoundary | null;
+  heard: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+  keepalive: ReturnType<typeof setInterval> | null;
+}
+
+/** A request passed whole to the Bun server; its answer is only framed, not read. */
+interface Slow {
+  method: string;
+  /** request body bytes still to pass on as they arrive */
+  bodyLeft: number;
+  res: Head | null;
+  pending: Buffer | null;
+  frame: BodyFrame | null;
+}
+
+/**
+ * One client connection. Requests are taken one at a time (a pipelined one waits its
+ * turn); each goes either the lane's way (straight to the service, rewritten here) or
+ * byte for byte to the proxy's Bun server. A connection whose bytes the front will not
+ * frame (see http1.ts) is handed to the Bun server for good.
+ */
+export class ClientConnection implements LinkOwner {
+  private readonly out = new Outbox();
+  private input: Buffer | null = null;
+  private mode: "idle" | "fast" | "slow" | "pipe" | "closed" = "idle";
+  private fast: Fast | null = null;
+  private slow: Slow | null = null;
+  private service: Link | null = null;
+  private fallback: Link | null = null;
+  /** the client asked for Connection: close, or mcpd is stopping */
+  private closeAfter = false;
+  /** the socket has closed */
+  private gone = false;
+
+  constructor(
+    private readonly sock: Socket<ClientConnection>,
+    private readonly cfg: FrontConfig,
+  ) {
+    this.out.attach(sock as Socket<unknown>);
+    sock.timeout(cfg.idleTimeoutSec);
+  }
+
+  /** a request on the lane's way (the Bun server counts its own) */
+  get inFlightHere(): boolean {
+    return this.mode === "fast";
+  }
+
+  // ── client side ──────────────────────────────────────────────────────────────
+
+  onData(d: Buffer): void {
+    if (this.mode === "closed") return;
+    if (this.mode === "pipe") return void this.sendFallback(d);
+    if (this.mode === "slow" && this.slow!.bodyLeft > 0) {
+      const n = Math.min(this.slow!.bodyLeft, d.byteLength);
+      this.slow!.bodyLeft -= n;
+      this.sendFallback(d.subarray(0, n));
+      if (n === d.byteLength) return;
+      d = d.subarray(n);
+    }
+    this.input = this.input ? Buffer.concat([this.input, d]) : Buffer.from(d);
+    if (this.input.byteLength > MAX_QUEUED_BYTES) return this.drop();
+    if (this.mode === "idle") this.next();
+  }
+
+  onDrain(): void {
+    this.out.attach(this.sock as Socket<unknown>);
+  }
+
+  onClose(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const f = this.fast;
+    this.mode = "closed";
+    if (f) this.endFast(f, { status: f.res ? f.res.status : 499, event: "client-gone", error: false });
+    this.service?.close(true);
+    this.fallback?.close(true);
+  }
+
+  /** mcpd is stopping: idle connections close now, busy ones after their answer. */
+  shutdown(): void {
+    this.closeAfter = true;
+    if (this.mode === "idle") this.finish();
+  }
+
+  /** No more requests on this connection: it ends once what is queued for the client is written. */
+  private finish(): void {
+    this.mode = "closed";
+    this.out.end();
+  }
+
+  private drop(): void {
+    this.sock.terminate();
+    this.onClose();
+  }
+
+  private send(b: Buffer): void {
+    if (!this.out.send(b)) this.drop();
+  }
+
+  /** Takes the next request from the input, if a whole head (and held body) is there. */
+  private next(): void {
+    while (this.mode === "idle" && this.input) {
+      const head = parseHead(this.input, "request");
+      if (head === "incomplete") return;
+      if (head === "odd" || head.chunked || head.method === "HEAD" || head.method === "CONNECT" || field(head, "expect") !== null || field(head, "upgrade") !== null) {
+        return this.toPipe();
+      }
+      const length = Math.max(head.contentLength, 0);
+      this.closeAfter ||= head.close;
+      this.sock.timeout(0);
+      if (length > HELD_BODY_MAX) return this.startSlow(head, head.size + length);
+      if (this.input.byteLength < head.size + length) {
+        // The head is read again when the body is in; the connection must not idle out meanwhile.
+        return;
+      }
+      const raw = this.input.subarray(0, head.size + length);
+      this.input = raw.byteLength < this.input.byteLength ? this.input.subarray(raw.byteLength) : null;
+      let ex: Exchange | null = null;
+      try {
+        ex = this.cfg.lane.plan(head, raw.subarray(head.size));
+      } catch {
+        ex = null;
+      }
+      if (ex) this.startFast(ex, head.method, raw, raw.subarray(head.size));
+      else this.startSlow(head, raw.byteLength, raw);
+    }
+  }
+
+  /** The exchange is over: the next request, or the idle timer, or the end. */
+  private idle(): void {
+    if (this.mode === "closed") return;
+    if (this.closeAfter) return this.finish();
+    this.mode = "idle";
+    this.sock.timeout(this.cfg.idleTimeoutSec);
+    this.next();
+  }
+
+  // ── the lane's way: straight to the service ─────────────────────────────────
+
+  private startFast(ex: Exchange, method: string, raw: Buffer, body: Buffer): void {
+    this.mode = "fast";
+    let link = this.service;
+    if (!link || link.closed || link.port !== ex.port) {
+      link?.close(false);
+      link = this.service = new Link(this, ex.port);
+    }
+    link.idleFor(0);
+    const f: Fast = { ex, raw, method, res: null, pending: null, frame: null, boundary: null, heard: false, timer: null, keepalive: null };
+    this.fast = f;
+    if (ex.timeoutMs > 0) f.timer = setTimeout(() => this.fastTimedOut(f), ex.timeoutMs);
+    link.send(Buffer.concat([Buffer.from(ex.head, "latin1"), body]));
+  }
+
+  private fromService(d: Buffer): void {
+    const f = this.fast;
+    if (!f || this.mode !== "fast") return void this.dropService(true);
+    f.heard = true;
+    let buf = f.pending ? Buffer.concat([f.pending, d]) : d;
+    f.pending = null;
+    let head: Buffer | null = null;
+    let at = 0;
+    while (!f.res) {
+      const h = parseHead(buf.subarray(at), "response");
+      if (h === "incomplete") {
+        f.pending = Buffer.from(buf.subarray(at));
+        return;
+      }
+      if (h === "odd") return this.fastFailed(f);
+      at += h.size;
+      if (h.status < 200) continue; // 1xx: informational, nothing for the client
+      if (f.timer) clearTimeout(f.timer);
+      f.res = h;
+      const a = f.ex.answer(h);
+      f.frame = BodyFrame.of(h, bodiless(f.method, h.status));
+      if (!f.frame.chunked && h.contentLength < 0 && !bodiless(f.method, h.status)) this.closeAfter = true;
+      head = Buffer.from(`${a.head}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`, "latin1");
+      if (a.sse && f.frame.chunked) this.keepAlive(f);
+    }
+    const frame = f.frame!;
+    const end = frame.feed(buf, at, f.boundary ? (b, s, e) => f.boundary!.feed(b.subarray(s, e)) : undefined);
+    if (frame.broken) return this.fastBroke(f);
+    const body = buf.subarray(at, end);
+    this.send(head ? (body.byteLength ? Buffer.concat([head, body]) : head) : body);
+    if (end < buf.byteLength) this.dropService(true); // bytes past the answer: this connection can't be trusted
+    if (frame.done) this.fastDone(f);
+  }
+
+  private keepAlive(f: Fast): void {
+    f.boundary = new EventBoundary();
+    f.keepalive = setInterval(() => {
+      // Only between chunks and between events, and only when the client has read what it was sent.
+      if (f.frame!.atChunkBoundary && f.boundary!.atBoundary && this.out.empty) this.send(KEEPALIVE_CHUNK);
+    }, this.cfg.lane.keepaliveMs);
+  }
+
+  private fastDone(f: Fast): void {
+    this.endFast(f, { status: f.res!.status, event: null, error: f.res!.status >= 500 });
+    if (f.res!.close) this.dropService(false);
+    else this.service?.idleFor(SERVICE_IDLE_SEC);
+    this.idle();
+  }
+
+  /** No answer in time: the proxy's 504, and a fresh connection next time. */
+  private fastTimedOut(f: Fast): void {
+    if (this.fast !== f || f.res) return;
+    this.dropService(true);
+    this.answerForService(f, f.ex.failure("timeout"));
+  }
+
+  /** The service closed (or garbled) the connection before its answer's head. */
+  private fastFailed(f: Fast): void {
+    this.dropService(true);
+    this.answerForService(f, f.ex.failure("broke-off"));
+  }
+
+  private answerForService(f: Fast, a: ProxyAnswer): void {
+    this.send(wholeResponse(a.status, a.headers, a.body, this.closeAfter));
+    this.endFast(f, { status: a.status, event: null, error: true });
+    this.idle();
+  }
+
+  /** The service broke off mid-answer: a last event if the client is between events of a stream, else the connection goes. */
+  private fastBroke(f: Fast): void {
+    this.dropService(true);
+    const frame = f.frame!;
+    const last = frame.chunked && frame.atChunkBoundary && f.boundary?.atBoundary ? f.ex.breakEvent() : null;
+    if (last) {
+      this.send(Buffer.concat([Buffer.from(`${last.byteLength.toString(16)}\r\n`), last, Buffer.from("\r\n"), LAST_CHUNK]));
+      this.endFast(f, { status: f.res!.status, event: "service-broke-off", error: true });
+      return this.idle();
+    }
+    this.endFast(f, { status: f.res!.status, event: "service-broke-off", error: true });
+    this.drop();
+  }
+
+  private endFast(f: Fast, o: { status: number; event: string | null; error: boolean }): void {
+    if (this.fast !== f) return;
+    this.fast = null;
+    if (f.timer) clearTimeout(f.timer);
+    if (f.keepalive) clearInterval(f.keepalive);
+    f.ex.end({ ...o, bytesOut: f.frame?.bytes ?? 0 });
+  }
+
+  private dropService(abort: boolean): void {
+    this.service?.close(abort);
+    this.service = null;
+  }
+
+  // ── the Bun server's way ─────────────────────────────────────────────────────
+
+  /** `total` bytes of request (head and body); `held` is what is already in hand, when all of it is. */
+  private startSlow(head: Head, total: number, held?: Buffer): void {
+    this.mode = "slow";
+    const s: Slow = { method: head.method, bodyLeft: 0, res: null, pending: null, frame: null };
+    this.slow = s;
+    if (held) return void this.sendFallback(held);
+    const have = Math.min(this.input!.byteLength, total);
+    this.sendFallback(this.input!.subarray(0, have));
+    this.input = have < this.input!.byteLength ? this.input!.subarray(have) : null;
+    s.bodyLeft = total - have;
+  }
+
+  /** Bytes the front will not frame: from here on the connection is the Bun server's. */
+  private toPipe(): void {
+    this.mode = "pipe";
+    this.sock.timeout(0);
+    this.dropService(false);
+    const rest = this.input!;
+    this.input = null;
+    this.sendFallback(rest);
+  }
+
+  private sendFallback(b: Buffer): void {
+    if (!this.fallback || this.fallback.closed) this.fallback = new Link(this, this.cfg.fallbackPort);
+    if (!this.fallback.send(b)) this.drop();
+  }
+
+  private fromFallback(d: Buffer): void {
+    if (this.mode === "pipe") return this.send(d);
+    const s = this.slow;
+    if (!s || this.mode !== "slow") return void this.drop();
+    let buf = s.pending ? Buffer.concat([s.pending, d]) : d;
+    s.pending = null;
+    let at = 0;
+    while (!s.res) {
+      const h = parseHead(buf.subarray(at), "response");
+      if (h === "incomplete") {
+        if (at > 0) this.send(buf.subarray(0, at));
+        s.pending = Buffer.from(buf.subarray(at));
+        return;
+      }
+      if (h === "odd") {
+        // Bun's own server said something the front can't frame: stop framing.
+        this.mode = "pipe";
+        return this.send(buf);
+      }
+      at += h.size;
+      if (h.status < 200) continue;
+      s.res = h;
+      s.frame = BodyFrame.of(h, bodiless(s.method, h.status));
+      if (h.close || (!s.frame.chunked && h.contentLength < 0)) this.closeAfter = true;
+    }
+    const end = s.frame!.feed(buf, at);
+    this.send(end === buf.byteLength ? buf : buf.subarray(0, end));
+    if (s.frame!.broken) return this.drop();
+    if (s.frame!.done) {
+      this.slow = null;
+      if (s.res.close) (this.fallback?.close(false), (this.fallback = null));
+      this.idle();
+    }
+  }
+
+  // ── links ────────────────────────────────────────────────────────────────────
+
+  linkData(link: Link, d: Buffer): void {
+    if (link === this.service) this.fromService(d);
+    else if (link === this.fallback) this.fromFallback(d);
+  }
+
+  linkClosed(link: Link): void {
+    if (link === this.service) {
+      this.service = null;
+      const f = this.fast;
+      if (!f || this.mode !== "fast") return;
+      if (!f.res) return this.fastFailed(f);
+      if (f.frame!.done) return;
+      // An answer without length runs until the service closes.
+      if (!f.frame!.chunked && f.res.contentLength < 0) return this.fastDone(f);
+      return this.fastBroke(f);
+    }
+    if (link === this.fallback) {
+      this.fallback = null;
+      if (this.mode !== "pipe" && this.mode !== "slow") return;
+      // The Bun server closed mid-answer (or, piped, at all): so does the client's connection.
+      this.dropService(false);
+      this.finish();
+    }
+  }
+
+  linkRefused(link: Link): void {
+    if (link === this.service) {
+      this.service = null;
+      const f = this.fast;
+      if (!f || f.heard || this.mode !== "fast") return;
+      // Nothing listens (a restart): nothing was sent, so the full path may try again; it
+      // asks the supervisor to wait for the service. The lane's bookkeeping is dropped.
+      if (f.timer) clearTimeout(f.timer);
+      this.fast = null;
+      const head = parseHead(f.raw, "request") as Head;
+      this.startSlow(head, f.raw.byteLength, f.raw);
+      return;
+    }
+    if (link === this.fallback) {
+      this.fallback = null;
+      this.drop();
+    }
+  }
+}

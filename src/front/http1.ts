@@ -1,0 +1,122 @@
+/**
+ * HTTP/1.1 message heads, read strictly. The front only takes the requests it can frame
+ * without doubt; anything ambiguous (obs-fold, a bare CR or LF, two Content-Lengths,
+ * Content-Length with Transfer-Encoding, an unknown coding) is "odd" and goes whole to
+ * Bun's own server, which answers or refuses it. That keeps request smuggling out.
+ */
+
+export interface Head {
+  /** request: "POST", "GET" …; response: "" */
+  method: string;
+  /** request: the target as sent; response: "" */
+  target: string;
+  /** response: the status code; request: 0 */
+  status: number;
+  /** lower-case name, value, name, value … in the order received */
+  fields: string[];
+  /** bytes up to and including the blank line */
+  size: number;
+  /** -1 when absent */
+  contentLength: number;
+  chunked: boolean;
+  /** `Connection: close` */
+  close: boolean;
+}
+
+/** Heads past this are refused by Bun's server too; no client of an MCP service sends one. */
+export const MAX_HEAD_BYTES = 64 * 1024;
+
+const END = Buffer.from("\r\n\r\n");
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_IN_LINE = /[\r\n\0]/;
+const DIGITS = /^\d{1,15}$/;
+const STATUS_LINE = /^HTTP\/1\.1 [1-5]\d\d( |$)/;
+
+/** The head at the start of `buf`: "incomplete" until its blank line arrives, "odd" when the front should not frame it. */
+export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "incomplete" | "odd" {
+  const end = buf.indexOf(END);
+  if (end < 0) return buf.byteLength > MAX_HEAD_BYTES ? "odd" : "incomplete";
+  const lines = buf.toString("latin1", 0, end).split("\r\n");
+  const head: Head = { method: "", target: "", status: 0, fields: [], size: end + 4, contentLength: -1, chunked: false, close: false };
+  if (!startLine(lines[0]!, kind, head)) return "odd";
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const colon = line.indexOf(":");
+    if (colon <= 0 || BAD_IN_LINE.test(line)) return "odd";
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return "odd";
+    const lower = name.toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (lower === "content-length") {
+      if (head.contentLength >= 0 || !DIGITS.test(value)) return "odd";
+      head.contentLength = Number(value);
+    } else if (lower === "transfer-encoding") {
+      if (head.chunked || value.toLowerCase() !== "chunked") return "odd";
+      head.chunked = true;
+    } else if (lower === "connection" && /(^|,)\s*close\s*(,|$)/i.test(value)) {
+      head.close = true;
+    }
+    head.fields.push(lower, value);
+  }
+  if (head.chunked && head.contentLength >= 0) return "odd";
+  return head;
+}
+
+function startLine(line: string, kind: "request" | "response", head: Head): boolean {
+  if (kind === "request") {
+    const a = line.indexOf(" ");
+    const b = line.indexOf(" ", a + 1);
+    if (a <= 0 || b < 0 || line.slice(b + 1) !== "HTTP/1.1") return false;
+    head.method = line.slice(0, a);
+    head.target = line.slice(a + 1, b);
+    return TOKEN.test(head.method) && head.target.charCodeAt(0) === 47 /* "/" */ && !/[\s\0]/.test(head.target);
+  }
+  if (!STATUS_LINE.test(line)) return false;
+  head.status = Number(line.slice(9, 12));
+  return true;
+}
+
+/** The first value of a field, or null. */
+export function field(head: Head, name: string): string | null {
+  const f = head.fields;
+  for (let i = 0; i < f.length; i += 2) if (f[i] === name) return f[i + 1]!;
+  return null;
+}
+
+/** How many times a field appears. */
+export function fieldCount(head: Head, name: string): number {
+  let n = 0;
+  const f = head.fields;
+  for (let i = 0; i < f.length; i += 2) if (f[i] === name) n++;
+  return n;
+}
+
+const REASONS: Record<number, string> = {
+  200: "OK",
+  202: "Accepted",
+  204: "No Content",
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  413: "Payload Too Large",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+export const statusLine = (status: number): string => `HTTP/1.1 ${status} ${REASONS[status] ?? ""}\r\n`;
+
+/** A complete response with a body the proxy wrote itself (its own errors). */
+export function wholeResponse(status: number, headers: Record<string, string>, body: string, close: boolean): Buffer {
+  let head = statusLine(status);
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  const bytes = Buffer.from(body);
+  head += `content-length: ${bytes.byteLength}\r\ndate: ${new Date().toUTCString()}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
+  return Buffer.concat([Buffer.from(head, "latin1"), bytes]);
+}
+
+/** Whether a response to `method` with this status carries no body whatever its head says (RFC 9112 §6.3). */
+export const bodiless = (method: string, status: number): boolean => method === "HEAD" || status < 200 || status === 204 || status === 304;

@@ -1,0 +1,119 @@
+import { field, fieldCount, statusLine, type Head } from "../front/http1.ts";
+import type { Exchange, Lane, Outcome } from "../front/lane.ts";
+import type { Registry } from "../registry/load.ts";
+import type { AuditWriter } from "./audit.ts";
+import { finish, type RequestContext } from "./context.ts";
+import type { Credentials } from "./credential.ts";
+import type { StoreEpoch } from "./epoch.ts";
+import { errorBody, rpcErrorBody, type ProxyErrorInit } from "./errors.ts";
+import type { ServiceGate } from "./handle.ts";
+import { formatCredential, requestLines, responseLines } from "./headers.ts";
+import { peekRpc } from "./jsonrpc.ts";
+import type { Metrics } from "./metrics.ts";
+import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
+import type { Resolver } from "./resolve.ts";
+import { parseRoute } from "./route.ts";
+import type { SessionTable } from "./sessions.ts";
+import { KEEPALIVE_MS, sseMessage } from "./sse.ts";
+
+export interface LaneDeps {
+  registry: Registry;
+  gate: ServiceGate;
+  internalToken: string;
+  now: () => number;
+  epoch: StoreEpoch;
+  resolver: Resolver;
+  credentials: Credentials;
+  limiter: RateLimiter;
+  sessions: SessionTable;
+  audit: AuditWriter;
+  metrics: Metrics;
+  keepaliveMs?: number;
+}
+
+/** Fields the lane reads to decide: sent twice, they would mean different things to the lane and the service. */
+const DECIDING = ["mcp-session-id", "content-type", "connection"] as const;
+
+/**
+ * The common request, taken off the socket by src/front: a JSON-RPC POST from a CLI
+ * client (no Origin) to a healthy HTTP service, on a known instance, within its rate and
+ * body limits, on a session bound to that instance. The same steps as handle.ts, in the
+ * same order, on the head's raw fields; anything else (every refusal included) is
+ * answered by handle.ts, so there is one place that words an error.
+ */
+export function createLane(d: LaneDeps): Lane {
+  const sinks = { audit: d.audit, metrics: d.metrics };
+  return {
+    keepaliveMs: d.keepaliveMs ?? KEEPALIVE_MS,
+    plan(head: Head, body: Buffer): Exchange | null {
+      if (head.method !== "POST" || head.target.includes("?") || field(head, "origin") !== null) return null;
+      for (const name of DECIDING) if (fieldCount(head, name) > 1) return null;
+      const route = parseRoute(head.target);
+      if (!route) return null;
+      const service = d.registry.get(route.service);
+      if (!service || service.transport === "stdio") return null;
+      const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
+      if (body.byteLength > maxBodyBytes) return null;
+
+      d.epoch.check();
+      const found = d.resolver.resolve(route.instanceId, route.service);
+      if (!found.ok) return null;
+      const instance = found.instance;
+      const sessionId = field(head, "mcp-session-id");
+      if (sessionId !== null && !d.sessions.check(service.name, sessionId, instance.ref).ok) return null;
+      const cred = d.credentials.get(instance.userId, service.name);
+      if (!cred.ok) return null;
+      const inject = service.credential?.inject;
+      const lines = requestLines(head.fields, field(head, "connection"), {
+        credentialHeader: inject?.header ?? null,
+        credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal()) : null,
+        userId: instance.userId,
+        instanceRef: instance.ref,
+        internalToken: d.internalToken,
+      });
+      if (lines === null) return null;
+      const acquiring = d.gate.acquire(service.name);
+      if (Bun.peek.status(acquiring) !== "fulfilled") {
+        acquiring.catch(() => {});
+        return null;
+      }
+      // Last, as it is the one step that counts: a request that takes the full path after
+      // it would be counted twice.
+      if (!d.limiter.take(instance.ref, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute)).ok) return null;
+
+      const port = (Bun.peek(acquiring) as { port: number }).port;
+      const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc: null, bytesIn: body.byteLength };
+      ctx.rpc = peekRpc(body, field(head, "content-type"));
+      const path = route.rest || service.mcpPath;
+      const name = service.name;
+      const fail = (e: ProxyErrorInit) => ({
+        status: e.status,
+        headers: { "content-type": "application/json", "cache-control": "no-store", ...e.headers },
+        body: JSON.stringify(errorBody(e, ctx.rpc)),
+      });
+      return {
+        port,
+        head: `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines}content-length: ${body.byteLength}\r\n\r\n`,
+        timeoutMs: upstreamTimeoutMs,
+        answer(res) {
+          const opened = field(res, "mcp-session-id");
+          if (opened && res.status >= 200 && res.status < 300 && opened !== sessionId) d.sessions.bind(name, opened, instance.ref);
+          if (sessionId && res.status === 404) d.sessions.forget(name, sessionId);
+          const sse = (field(res, "content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+          const stream = sse && res.chunked;
+          const te = res.chunked ? "transfer-encoding: chunked\r\n" : "";
+          return { head: `${statusLine(res.status)}${responseLines(res.fields, field(res, "connection"), stream)}${te}`, sse };
+        },
+        failure: (kind) =>
+          fail(
+            kind === "timeout"
+              ? { status: 504, code: "service-timeout", message: `service ${name} did not answer within ${upstreamTimeoutMs / 1000} s (limits.upstreamTimeoutMs)` }
+              : { status: 502, code: "service-broke-off", message: `service ${name} closed the connection before answering (it may have crashed); try again` },
+          ),
+        breakEvent: () =>
+          ctx.rpc?.ids.length ? sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${name} stopped before answering; try again` }, ctx.rpc)) : null,
+        end: (o: Outcome) => finish(ctx, o, sinks),
+      };
+    },
+  };
+}

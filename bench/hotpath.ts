@@ -29,6 +29,7 @@ import { Metrics } from "../src/proxy/metrics.ts";
 import { AuditWriter } from "../src/proxy/audit.ts";
 import { finish } from "../src/proxy/context.ts";
 import { relay } from "../src/proxy/stream.ts";
+import { parseHead, type Head } from "../src/front/http1.ts";
 
 const USERS = QUICK ? 1_000 : 10_000;
 const ITERATIONS = QUICK ? 2_000 : 50_000;
@@ -182,6 +183,9 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   ]);
   audit.close();
 
+  // ---- the front's lane (src/front + fastLane.ts): the same request as raw bytes ----
+  const laneSteps = laneRows(store, keyring, ids, bodyBytes);
+
   // ---- the async plumbing every forwarded request goes through ----
   const asyncSteps: Row[] = [];
   asyncSteps.push(["await of a resolved promise (the unit)", await timeAsync(() => Promise.resolve()), "for scale"]);
@@ -211,7 +215,7 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   const e2e = await layers(dataDir, store, keyring, ids[0]!, rows[0]!.userId);
   store.close();
 
-  const all: Row[] = [...storeSteps, ...proxySteps, ...asyncSteps, ...e2e];
+  const all: Row[] = [...storeSteps, ...proxySteps, ...laneSteps, ...asyncSteps, ...e2e];
   const fmt = (r: Row[]) => r.map(([name, us, note]) => [name, fixed(us, 2), Number.isFinite(us) && us > 0 ? int(1e6 / us) : "-", note]);
   const head = ["step", "µs/call", "calls/s (1 core)", "note"];
   const table = (h: string[], rows: string[][]) => textTable(h, rows, { left: [0, 3] });
@@ -222,17 +226,20 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   console.log("src/proxy's own steps, warm caches (a busy session)");
   console.log(table(head, fmt(proxySteps)));
   console.log("");
-  console.log("async plumbing per forwarded request");
+  console.log("the front's lane: what a request the front carries itself costs in JavaScript, warm caches");
+  console.log(table(head, fmt(laneSteps)));
+  console.log("");
+  console.log("async plumbing per forwarded request (the full path's; the lane has none)");
   console.log(table(head, fmt(asyncSteps)));
   console.log("");
   console.log(`the whole path over loopback, one layer at a time (${int(E2E_REQUESTS)} sequential requests each, client, proxy and service all in this process)`);
   console.log(table(head, fmt(e2e)));
   console.log("");
   const syncSum = proxySteps.reduce((s, [, us]) => s + us, 0);
-  const [direct, passThrough, relayed, mcpd] = e2e.map(([, us]) => us) as [number, number, number, number];
+  const [direct, passThrough, relayed, full, mcpd] = e2e.map(([, us]) => us) as [number, number, number, number, number];
   console.log(
-    `per request: src/proxy's sync steps ${fixed(syncSum, 1)} µs; a Bun fetch-forwarding proxy at its simplest ${fixed(passThrough - direct, 1)} µs; ` +
-      `relay() on top ${fixed(relayed - passThrough, 1)} µs; the rest of src/proxy (steps, timers, awaits) ${fixed(mcpd - relayed, 1)} µs; mcpd's proxy in all ${fixed(mcpd - direct, 1)} µs over direct`,
+    `per request: the full path's sync steps ${fixed(syncSum, 1)} µs, the lane's ${fixed(laneSteps.at(-1)![1], 1)} µs; a Bun fetch-forwarding proxy at its simplest ${fixed(passThrough - direct, 1)} µs ` +
+      `(relay() on top ${fixed(relayed - passThrough, 1)} µs); mcpd's full path ${fixed(full - direct, 1)} µs over direct; mcpd through its front (the lane) ${fixed(mcpd - direct, 1)} µs over direct`,
   );
   console.log("(µs are wall time of one request at a time in one process, so they add up as CPU; bench:proxy measures the real daemon's CPU from /proc under load)");
 });
@@ -292,11 +299,65 @@ async function layers(dataDir: string, store: ReturnType<typeof openStore>, keyr
     rows.push(["+ Bun.serve front, fetch, body passed as is", p, `+${fixed(p - direct, 1)} µs: the floor for a proxy on Bun`]);
     const r = await timeAsync(call(`http://127.0.0.1:${relaying.port}/mcp`, withKey), E2E_REQUESTS);
     rows.push(["+ the same with the body through relay()", r, `+${fixed(r - p, 1)} µs over passing it as is`]);
+    // An Origin (loopback, so allowed) makes the front hand the request to the full path.
+    const f = await timeAsync(call(instanceUrl(`http://127.0.0.1:${mcpd.port}`, instanceId, SERVICE.name), { ...headers, origin: "http://localhost:1" }), E2E_REQUESTS);
+    rows.push(["mcpd, full path (front → Bun.serve → fetch)", f, `+${fixed(f - direct, 1)} µs over direct`]);
     const m = await timeAsync(call(instanceUrl(`http://127.0.0.1:${mcpd.port}`, instanceId, SERVICE.name), headers), E2E_REQUESTS);
-    rows.push(["mcpd's proxy (createProxy + serveProxy)", m, `+${fixed(m - direct, 1)} µs over direct`]);
+    rows.push(["mcpd, the front's lane (serveProxy)", m, `+${fixed(m - direct, 1)} µs over direct`]);
     return rows;
   } finally {
     await proxy.close();
     await Promise.all([mcpd.stop(true), plain.stop(true), relaying.stop(true), service.stop(true)]);
   }
+}
+
+/**
+ * The lane's JavaScript for one request, step by step: reading the client's head, the
+ * proxy's decision and rewrite (fastLane.ts plan: route, epoch, instance, session,
+ * credential, rate limit, peekRpc, the service's head), reading the service's head and
+ * writing the client's, and the exchange's end (metrics, queued audit row).
+ */
+function laneRows(store: ReturnType<typeof openStore>, keyring: Awaited<ReturnType<typeof loadKeyring>>, ids: string[], body: Uint8Array): Row[] {
+  const portsDir = join(tempDir("hotpath-lane"), "ports");
+  writeDemoPorts(portsDir, [{ ...SERVICE, port: 45_999 }]);
+  const registry = loadRegistry(portsDir);
+  const proxy = createProxy({ registry, store, keyring, internalToken: "internal-token", gate: { acquire: async () => ({ port: 45_999 }), state: () => "healthy" } });
+  const n = Math.min(ids.length, 1_000);
+  const heads = ids.slice(0, n).map((id) =>
+    Buffer.concat([
+      Buffer.from(
+        `POST /${id}/${SERVICE.name}/mcp HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: mcp-client/1.0\r\nAccept: application/json, text/event-stream\r\n` +
+          `Content-Type: application/json\r\nMCP-Protocol-Version: 2025-06-18\r\nConnection: keep-alive\r\nContent-Length: ${body.byteLength}\r\n\r\n`,
+      ),
+      body,
+    ]),
+  );
+  const answer = Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ndate: ${new Date().toUTCString()}\r\ncontent-length: 140\r\n\r\n`);
+  const parsed = heads.map((h) => parseHead(h, "request") as Head);
+  const resHead = parseHead(answer, "response") as Head;
+  const pick = <T>(xs: T[], i: number) => xs[(i * 7919) % xs.length]!;
+  const plan = (i: number) => {
+    const h = pick(parsed, i);
+    return proxy.lane.plan(h, pick(heads, i).subarray(h.size))!;
+  };
+  if (!plan(0)) throw new Error("the lane declined the bench's request");
+  const rows: Row[] = [];
+  rows.push(["parseHead, the client's request", time((i) => parseHead(pick(heads, i), "request")), "http1.ts, 7 header lines"]);
+  rows.push(["lane.plan: admit and rewrite", time((i) => plan(i)), "fastLane.ts, the handle.ts steps on raw fields"]);
+  const ex = plan(0);
+  rows.push(["parseHead, the service's answer", time(() => parseHead(answer, "response")), "http1.ts"]);
+  rows.push(["exchange.answer: the client's head", time(() => ex.answer(resHead)), "headers.ts responseLines"]);
+  rows.push(["exchange.end: metrics + queued audit row", time(() => ex.end({ status: 200, bytesOut: 140, event: null, error: false })), "context.ts finish"]);
+  rows.push([
+    "all of it, one request",
+    time((i) => {
+      const h = parseHead(pick(heads, i), "request") as Head;
+      const e = proxy.lane.plan(h, pick(heads, i).subarray(h.size))!;
+      e.answer(parseHead(answer, "response") as Head);
+      e.end({ status: 200, bytesOut: 140, event: null, error: false });
+    }),
+    "vs the full path's sync steps above",
+  ]);
+  void proxy.close();
+  return rows;
 }

@@ -1,4 +1,4 @@
-import { randomBytes, createHash } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** 22 base62 digits carry 130 bits; DESIGN.md asks for at least 128 from a CSPRNG. */
@@ -22,7 +22,8 @@ export function newInstanceId(prefix: string, userId: string): string {
 
 /** The store keeps and looks up only this, never the id itself. */
 export function hashInstanceId(id: string): string {
-  return createHash("sha256").update(id).digest("hex");
+  // Bun's one-shot SHA-256: the same digest as node:crypto's, at a third of the cost (it runs on every request).
+  return Bun.SHA256.hash(id, "hex") as string;
 }
 
 /** A short public name for an instance, safe for logs, the audit table and the CLI. */

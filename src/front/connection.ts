@@ -97,6 +97,10 @@ export class ClientConnection implements LinkOwner {
 
   onDrain(): void {
     this.out.attach(this.sock as Socket<unknown>);
+    if (this.out.empty) {
+      this.service?.resume();
+      this.fallback?.resume();
+    }
   }
 
   onClose(): void {
@@ -126,8 +130,17 @@ export class ClientConnection implements LinkOwner {
     this.onClose();
   }
 
+  /**
+   * To the client. When it is not taking what it was sent, the front stops reading the
+   * service (or the Bun server) until it has, so a client that never reads makes the
+   * service wait, not mcpd buffer; the cap only catches what was already read.
+   */
   private send(b: Buffer): void {
-    if (!this.out.send(b)) this.drop();
+    if (!this.out.send(b)) return this.drop();
+    if (!this.out.empty) {
+      this.service?.pause();
+      this.fallback?.pause();
+    }
   }
 
   /** Takes the next request from the input, if a whole head (and held body) is there. */
@@ -182,6 +195,7 @@ export class ClientConnection implements LinkOwner {
     this.fast = f;
     if (ex.timeoutMs > 0) f.timer = setTimeout(() => this.fastTimedOut(f), ex.timeoutMs);
     link.send(Buffer.concat([Buffer.from(ex.head, "latin1"), body]));
+    if (!link.out.empty) this.sock.pause();
   }
 
   private fromService(d: Buffer): void {
@@ -305,7 +319,9 @@ export class ClientConnection implements LinkOwner {
 
   private sendFallback(b: Buffer): void {
     if (!this.fallback || this.fallback.closed) this.fallback = new Link(this, this.cfg.fallbackPort);
-    if (!this.fallback.send(b)) this.drop();
+    if (!this.fallback.send(b)) return this.drop();
+    // The same the other way: a request body the Bun server is not taking waits in the client's socket.
+    if (!this.fallback.out.empty) this.sock.pause();
   }
 
   private fromFallback(d: Buffer): void {
@@ -368,6 +384,10 @@ export class ClientConnection implements LinkOwner {
       this.dropService(false);
       this.finish();
     }
+  }
+
+  linkDrained(): void {
+    this.sock.resume();
   }
 
   linkRefused(link: Link): void {

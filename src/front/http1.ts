@@ -28,7 +28,8 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 
 const END = Buffer.from("\r\n\r\n");
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_IN_LINE = /[\r\n\0]/;
+/** NUL, or a CR or LF that is not part of a CRLF: lines must split the same way everywhere. */
+const BAD_IN_HEAD = /\0|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^\d{1,15}$/;
 const STATUS_LINE = /^HTTP\/1\.1 [1-5]\d\d( |$)/;
 
@@ -36,13 +37,15 @@ const STATUS_LINE = /^HTTP\/1\.1 [1-5]\d\d( |$)/;
 export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "incomplete" | "odd" {
   const end = buf.indexOf(END);
   if (end < 0) return buf.byteLength > MAX_HEAD_BYTES ? "odd" : "incomplete";
-  const lines = buf.toString("latin1", 0, end).split("\r\n");
+  const text = buf.toString("latin1", 0, end);
+  if (BAD_IN_HEAD.test(text)) return "odd";
+  const lines = text.split("\r\n");
   const head: Head = { method: "", target: "", status: 0, fields: [], size: end + 4, contentLength: -1, chunked: false, close: false };
   if (!startLine(lines[0]!, kind, head)) return "odd";
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const colon = line.indexOf(":");
-    if (colon <= 0 || BAD_IN_LINE.test(line)) return "odd";
+    if (colon <= 0) return "odd";
     const name = line.slice(0, colon);
     if (!TOKEN.test(name)) return "odd";
     const lower = name.toLowerCase();

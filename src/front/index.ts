@@ -31,6 +31,8 @@ export function serveFront(o: { host: string; port: number; fallback: Server<unk
       },
       data: (s, d) => s.data.onData(d),
       drain: (s) => s.data.onDrain(),
+      // Armed only while nothing is in flight (connection.ts): an idle client is let go.
+      timeout: (s) => void s.end(),
       close(s) {
         s.data.onClose();
         conns.delete(s.data);

@@ -3,6 +3,8 @@ import { Outbox } from "./outbox.ts";
 
 export interface LinkOwner {
   linkData(link: Link, data: Buffer): void;
+  /** everything sent on the link is written: the owner may read its client again */
+  linkDrained(link: Link): void;
   /** closed by the other side, or broken */
   linkClosed(link: Link): void;
   /** nothing listens on the port: nothing was sent */
@@ -30,9 +32,18 @@ export class Link {
     return !this.closed && this.out.send(bytes);
   }
 
-  /** Closes after `seconds` with nothing in flight (0: never); a service drops idle connections itself after 10 s. */
+  /** Closes after `seconds` (Bun counts in 4 s steps) with nothing in flight; 0 = never. A Bun service drops idle connections itself after 10 s. */
   idleFor(seconds: number): void {
     this.sock?.timeout(seconds);
+  }
+
+  /** Stops reading what the other side sends (the client is not taking it); resume() goes on. */
+  pause(): void {
+    this.sock?.pause();
+  }
+
+  resume(): void {
+    this.sock?.resume();
   }
 
   /** Closes without telling the owner; `abort` resets it (the service stops working on the request). */
@@ -47,6 +58,8 @@ export class Link {
     if (link.closed) return void sock.terminate();
     link.sock = sock;
     link.out.attach(sock as Socket<unknown>);
+    // What waited for the connection is written: the owner may read its client again.
+    if (link.out.empty) link.owner.linkDrained(link);
   }
 }
 
@@ -55,7 +68,12 @@ const HANDLERS: SocketHandler<Link> = {
   data(s, d) {
     if (!s.data.closed) s.data.owner.linkData(s.data, d);
   },
-  drain: (s) => s.data.out.attach(s as Socket<unknown>),
+  drain(s) {
+    s.data.out.attach(s as Socket<unknown>);
+    if (s.data.out.empty && !s.data.closed) s.data.owner.linkDrained(s.data);
+  },
+  // Armed only while idle (idleFor).
+  timeout: (s) => void s.end(),
   close(s) {
     const link = s.data;
     if (link.closed) return;

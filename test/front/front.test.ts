@@ -78,6 +78,16 @@ test("pipelined requests on one connection are answered in order, each with the 
   for (const a of answers(c.text())) expect(whoamiOf(a)).toEqual({ user: "alice", instance: alice.ref, fingerprint: fingerprint("key-of-alice") });
 });
 
+test("a keep-alive connection takes request after request, each sent once the last is answered", async () => {
+  const { port, path } = await bound();
+  const c = await open(port);
+  for (let id = 20; id < 25; id++) {
+    c.sock.write(post(path, body(id)));
+    await waitFor(() => answers(c.text()).some((a) => a.id === id), { what: `the answer to ${id}`, timeoutMs: 3_000 });
+  }
+  expect(answers(c.text()).map((a) => a.id)).toEqual([20, 21, 22, 23, 24]);
+});
+
 test("a request that arrives a few bytes at a time is answered once it is whole", async () => {
   const { port, path } = await bound();
   const c = await open(port);
@@ -139,6 +149,31 @@ test("a client that leaves mid-stream is audited as gone, and the service's stre
   await w.proxy.close();
   const rows = w.store.audit.query({ userId: "alice" });
   expect(rows.map((r) => ({ method: r.method, status: r.status, event: r.event }))).toEqual([{ method: "ping", status: 200, event: "client-gone" }]);
+});
+
+test("a client that stops reading makes the service wait, not mcpd buffer", async () => {
+  const { w, port, alice } = await bound();
+  const c = await open(port);
+  c.sock.pause();
+  c.sock.write(post(`/${alice.id}/echo/flood`, JSON.stringify({ jsonrpc: "2.0", id: 13, method: "ping" })));
+  const flooded = async () => ((await (await fetch(`http://127.0.0.1:${w.echo.port}/probe-stats`, { headers: { "x-mcpd-internal": w.token } })).json()) as any).flooded as number;
+  // The stream stalls once the socket buffers on the way are full...
+  let last = -1;
+  await waitFor(
+    async () => {
+      const now = await flooded();
+      const stalled = now > 0 && now === last;
+      last = now;
+      return stalled;
+    },
+    { what: "the flood to stall", intervalMs: 300 },
+  );
+  // ...which is a few socket buffers, far less than the 16 MiB mcpd would hold before giving up on a client.
+  expect(last).toBeLessThan(16 * 1024 * 1024);
+  expect(await flooded()).toBe(last);
+  // Reading again lets it flow again.
+  c.sock.resume();
+  await waitFor(async () => (await flooded()) > last + 1024 * 1024, { what: "the flood to resume" });
 });
 
 test("a quiet streamed answer gets keep-alive comments between events, and then its events", async () => {

@@ -6,7 +6,7 @@
 //   bun run bench:users [--quick] [--concurrency=16] [--measure-ms=6000]
 import { QUICK, flag, freePort, machineLine } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
-import { rssKb } from "./lib/procfs.ts";
+import { cpuMs, rssKb } from "./lib/procfs.ts";
 import { mcpdCommand, startDaemon, tempDir, writeDemoPorts } from "./lib/mcpd.ts";
 import { instanceUrl, seedUsers } from "./lib/seed.ts";
 import { closedLoop } from "./lib/load.ts";
@@ -37,6 +37,9 @@ interface SizeResult {
   daemonRssKb: number;
   daemonRssMaxKb: number;
   serviceRssKb: number;
+  /** CPU ms per request while measuring: the daemon (the proxy) and the shared demo process */
+  daemonCpu: number;
+  serviceCpu: number;
 }
 
 await runBench("bench:users", TIME_LIMIT_MS, async () => {
@@ -80,11 +83,14 @@ await runBench("bench:users", TIME_LIMIT_MS, async () => {
     // single readings of the same run): the median of readings across the run is the figure.
     const readings: number[] = [];
     const sampler = setInterval(() => readings.push(rssKb(daemon.pid)), RSS_SAMPLE_MS);
+    const cpu0 = [cpuMs(daemon.pid), cpuMs(svcPid)];
     const run = await closedLoop(call, { concurrency: CONCURRENCY, maxRequests: MAX_REQUESTS, maxMs: MEASURE_MS });
+    const cpu1 = [cpuMs(daemon.pid), cpuMs(svcPid)];
     clearInterval(sampler);
     readings.push(rssKb(daemon.pid));
     if (run.errors) log(`${users} user(s): ${run.errors} errors, first: ${run.firstError}`);
-    results.push({ users, sessions: sessionCount, setupSec, run, daemonRssKb: median(readings), daemonRssMaxKb: Math.max(...readings), serviceRssKb: rssKb(svcPid) });
+    results.push({ users, sessions: sessionCount, setupSec, run, daemonRssKb: median(readings), daemonRssMaxKb: Math.max(...readings), serviceRssKb: rssKb(svcPid),
+      daemonCpu: (cpu1[0]! - cpu0[0]!) / Math.max(1, run.requests), serviceCpu: (cpu1[1]! - cpu0[1]!) / Math.max(1, run.requests) });
     await daemon.stop();
   }
 
@@ -99,6 +105,8 @@ await runBench("bench:users", TIME_LIMIT_MS, async () => {
     ratio(r.run.p50, one.run.p50),
     fixed(r.run.p99),
     ratio(r.run.p99, one.run.p99),
+    fixed(r.daemonCpu, 3),
+    fixed(r.serviceCpu, 3),
     mb(r.daemonRssKb),
     ratio(r.daemonRssKb, one.daemonRssKb),
     mb(r.daemonRssMaxKb),
@@ -109,7 +117,7 @@ await runBench("bench:users", TIME_LIMIT_MS, async () => {
   ]);
   console.log("");
   console.log(
-    table(["users", "req/s", "vs 1", "p50 ms", "vs 1", "p99 ms", "vs 1", "daemon RSS", "vs 1", "max", "demo svc RSS", "mcpd total", "old model", "errors"], rows),
+    table(["users", "req/s", "vs 1", "p50 ms", "vs 1", "p99 ms", "vs 1", "mcpd CPU ms/req", "svc CPU ms/req", "daemon RSS", "vs 1", "max", "demo svc RSS", "mcpd total", "old model", "errors"], rows),
   );
   console.log("");
   const last = results[results.length - 1]!;

@@ -147,18 +147,18 @@ export class ClientConnection implements LinkOwner {
   private next(): void {
     while (this.mode === "idle" && this.input) {
       const head = parseHead(this.input, "request");
-      if (head === "incomplete") return;
+      // A client still sending its request has the idle limit from its last bytes.
+      if (head === "incomplete") return this.sock.timeout(this.cfg.idleTimeoutSec);
       if (head === "odd" || head.chunked || head.method === "HEAD" || head.method === "CONNECT" || field(head, "expect") !== null || field(head, "upgrade") !== null) {
         return this.toPipe();
       }
       const length = Math.max(head.contentLength, 0);
       this.closeAfter ||= head.close;
-      this.sock.timeout(0);
       if (length > HELD_BODY_MAX) return this.startSlow(head, head.size + length);
-      if (this.input.byteLength < head.size + length) {
-        // The head is read again when the body is in; the connection must not idle out meanwhile.
-        return;
-      }
+      // The head is read again when the body is in.
+      if (this.input.byteLength < head.size + length) return this.sock.timeout(this.cfg.idleTimeoutSec);
+      // In flight, the wait is the service's, bounded by its upstreamTimeoutMs (or the Bun server's own limits).
+      this.sock.timeout(0);
       const raw = this.input.subarray(0, head.size + length);
       this.input = raw.byteLength < this.input.byteLength ? this.input.subarray(raw.byteLength) : null;
       let ex: Exchange | null = null;
@@ -298,6 +298,7 @@ export class ClientConnection implements LinkOwner {
   /** `total` bytes of request (head and body); `held` is what is already in hand, when all of it is. */
   private startSlow(head: Head, total: number, held?: Buffer): void {
     this.mode = "slow";
+    this.sock.timeout(0);
     const s: Slow = { method: head.method, bodyLeft: 0, res: null, pending: null, frame: null };
     this.slow = s;
     if (held) return void this.sendFallback(held);

@@ -225,7 +225,11 @@ export class ClientConnection implements LinkOwner {
     }
     const frame = f.frame!;
     const end = frame.feed(buf, at, f.boundary ? (b, s, e) => f.boundary!.feed(b.subarray(s, e)) : undefined);
-    if (frame.broken) return this.fastBroke(f);
+    if (frame.broken) {
+      // Nothing of this answer reached the client yet: it gets the proxy's 502 instead.
+      if (head) return this.fastFailed(f);
+      return this.fastBroke(f);
+    }
     const body = buf.subarray(at, end);
     this.send(head ? (body.byteLength ? Buffer.concat([head, body]) : head) : body);
     if (end < buf.byteLength) this.dropService(true); // bytes past the answer: this connection can't be trusted
@@ -254,7 +258,7 @@ export class ClientConnection implements LinkOwner {
     this.answerForService(f, f.ex.failure("timeout"));
   }
 
-  /** The service closed (or garbled) the connection before its answer's head. */
+  /** The service closed (or garbled) the connection before the client got any of its answer. */
   private fastFailed(f: Fast): void {
     this.dropService(true);
     this.answerForService(f, f.ex.failure("broke-off"));
@@ -270,7 +274,8 @@ export class ClientConnection implements LinkOwner {
   private fastBroke(f: Fast): void {
     this.dropService(true);
     const frame = f.frame!;
-    const last = frame.chunked && frame.atChunkBoundary && f.boundary?.atBoundary ? f.ex.breakEvent() : null;
+    // Garbled framing leaves no boundary to trust: only a clean break gets the last event.
+    const last = !frame.broken && frame.chunked && frame.atChunkBoundary && f.boundary?.atBoundary ? f.ex.breakEvent() : null;
     if (last) {
       this.send(Buffer.concat([Buffer.from(`${last.byteLength.toString(16)}\r\n`), last, Buffer.from("\r\n"), LAST_CHUNK]));
       this.endFast(f, { status: f.res!.status, event: "service-broke-off", error: true });

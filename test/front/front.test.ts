@@ -176,6 +176,27 @@ test("a client that stops reading makes the service wait, not mcpd buffer", asyn
   await waitFor(async () => (await flooded()) > last + 1024 * 1024, { what: "the flood to resume" });
 });
 
+test("a service whose answer is garbled gets the client a 502, not the garbage", async () => {
+  const { w, port, path } = await bound();
+  // A stand-in service that answers every request with broken chunked framing.
+  const liar = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: { data: (s) => void s.write("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nnot a chunk\r\n"), error() {} },
+  });
+  try {
+    w.gate.acquire = () => Promise.resolve({ port: liar.port });
+    const c = await open(port);
+    c.sock.write(post(path, body(14)));
+    await waitFor(() => statuses(c.text()).length === 1 && c.text().includes("}"), { what: "the answer" });
+    expect(statuses(c.text())).toEqual([502]);
+    expect(c.text()).not.toContain("not a chunk");
+    expect(JSON.parse(c.text().slice(c.text().indexOf("\r\n\r\n") + 4))).toMatchObject({ id: 14, error: { data: { code: "service-broke-off" } } });
+  } finally {
+    liar.stop(true);
+  }
+});
+
 test("a quiet streamed answer gets keep-alive comments between events, and then its events", async () => {
   const { port, path } = await bound({ keepaliveMs: 100 });
   const c = await open(port);

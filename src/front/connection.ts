@@ -218,8 +218,10 @@ export class ClientConnection implements LinkOwner {
       if (f.timer) clearTimeout(f.timer);
       f.res = h;
       const a = f.ex.answer(h);
-      f.frame = BodyFrame.of(h, bodiless(f.method, h.status));
-      if (!f.frame.chunked && h.contentLength < 0 && !bodiless(f.method, h.status)) this.closeAfter = true;
+      const noBody = bodiless(f.method, h.status);
+      f.frame = BodyFrame.of(h, noBody);
+      // An answer framed by the service closing its connection ends the client's too.
+      if (!noBody && !f.frame.chunked && h.contentLength < 0) this.closeAfter = true;
       head = Buffer.from(`${a.head}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`, "latin1");
       if (a.sse && f.frame.chunked) this.keepAlive(f);
     }

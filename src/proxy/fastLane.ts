@@ -16,6 +16,7 @@ import { parseRoute } from "./route.ts";
 import type { SessionTable } from "./sessions.ts";
 import { KEEPALIVE_MS, sseMessage } from "./sse.ts";
 
+/** The request path's parts, shared by the lane and the full path (handle.ts). */
 export interface LaneDeps {
   registry: Registry;
   gate: ServiceGate;

@@ -1,24 +1,20 @@
 import type { Server } from "bun";
 import type { Secret } from "../crypto/secret.ts";
-import type { Registry } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import type { AuditWriter } from "./audit.ts";
 import { readBody } from "./body.ts";
 import { finish, type RequestContext } from "./context.ts";
 import { preflight } from "./cors.ts";
-import type { Credentials } from "./credential.ts";
-import type { StoreEpoch } from "./epoch.ts";
 import { errorResponse, type ProxyErrorInit } from "./errors.ts";
+import type { LaneDeps } from "./fastLane.ts";
 import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
 import { formatCredential, requestHeaders } from "./headers.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkOrigin } from "./origin.ts";
-import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
-import type { Resolver } from "./resolve.ts";
+import { defaultBurst } from "./rateLimit.ts";
 import { CLIENT_IDLE_TIMEOUT_SEC, respond } from "./respond.ts";
 import { parseRoute } from "./route.ts";
-import type { SessionTable } from "./sessions.ts";
 
 /** Beyond the gate's own bound: a gate that never settles must not hang a client. */
 export const ACQUIRE_TIMEOUT_MS = 15_000;
@@ -34,21 +30,10 @@ export interface StdioHandler {
   handle(req: Request, ctx: { instanceRef: string; userId: string; secret: Secret | null; publicPrefix: string }): Promise<Response>;
 }
 
-export interface HandlerDeps {
-  registry: Registry;
-  gate: ServiceGate;
-  internalToken: string;
+/** What the full path needs beyond what it shares with the front's lane. */
+export interface HandlerDeps extends LaneDeps {
   allowedOrigins: readonly string[];
-  now: () => number;
-  epoch: StoreEpoch;
-  resolver: Resolver;
-  credentials: Credentials;
-  limiter: RateLimiter;
-  sessions: SessionTable;
-  audit: AuditWriter;
-  metrics: Metrics;
   bridges?: Map<string, StdioHandler>;
-  keepaliveMs?: number;
 }
 
 type Sinks = { audit: AuditWriter; metrics: Metrics };

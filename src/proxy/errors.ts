@@ -1,4 +1,5 @@
 import type { RpcPeek } from "./jsonrpc.ts";
+import { sseMessage } from "./sse.ts";
 
 /** JSON-RPC error codes the proxy answers with (-32000..-32099 is the server-defined range). */
 const RPC_CODE: Record<number, number> = {
@@ -32,6 +33,12 @@ export function errorResponse(e: ProxyErrorInit, rpc: RpcPeek | null): Response 
 
 export function errorBody(e: ProxyErrorInit, rpc: RpcPeek | null): unknown {
   return rpc ? rpcErrorBody(e, rpc) : { error: { code: e.code, message: e.message } };
+}
+
+/** The event a client still waiting on ids gets when the service breaks off its stream (null when none waits). */
+export function streamBreakEvent(service: string, rpc: RpcPeek | null): Uint8Array | null {
+  if (!rpc?.ids.length) return null;
+  return sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${service} stopped before answering; try again` }, rpc));
 }
 
 export function rpcErrorBody(e: Pick<ProxyErrorInit, "status" | "code" | "message">, rpc: RpcPeek): unknown {

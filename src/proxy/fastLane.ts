@@ -5,8 +5,8 @@ import type { AuditWriter } from "./audit.ts";
 import { finish, type RequestContext } from "./context.ts";
 import type { Credentials } from "./credential.ts";
 import type { StoreEpoch } from "./epoch.ts";
-import { errorBody, rpcErrorBody, type ProxyErrorInit } from "./errors.ts";
-import type { ServiceGate } from "./handle.ts";
+import { errorBody, streamBreakEvent, type ProxyErrorInit } from "./errors.ts";
+import { upstreamFailure, type ServiceGate } from "./handle.ts";
 import { formatCredential, requestLines, responseLines } from "./headers.ts";
 import { peekRpc } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
@@ -14,7 +14,7 @@ import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
 import type { Resolver } from "./resolve.ts";
 import { parseRoute } from "./route.ts";
 import type { SessionTable } from "./sessions.ts";
-import { KEEPALIVE_MS, sseMessage } from "./sse.ts";
+import { KEEPALIVE_MS } from "./sse.ts";
 
 /** The request path's parts, shared by the lane and the full path (handle.ts). */
 export interface LaneDeps {
@@ -40,7 +40,8 @@ const DECIDING = ["mcp-session-id", "content-type", "connection"] as const;
  * client (no Origin) to a healthy HTTP service, on a known instance, within its rate and
  * body limits, on a session bound to that instance. The same steps as handle.ts, in the
  * same order, on the head's raw fields; anything else (every refusal included) is
- * answered by handle.ts, so there is one place that words an error.
+ * answered by handle.ts. The lane's own answers, for a service that broke off or did not
+ * answer in time, are worded by the same functions as the full path's.
  */
 export function createLane(d: LaneDeps): Lane {
   const sinks = { audit: d.audit, metrics: d.metrics };
@@ -105,14 +106,8 @@ export function createLane(d: LaneDeps): Lane {
           const te = res.chunked ? "transfer-encoding: chunked\r\n" : "";
           return { head: `${statusLine(res.status)}${responseLines(res.fields, field(res, "connection"), stream)}${te}`, sse };
         },
-        failure: (kind) =>
-          fail(
-            kind === "timeout"
-              ? { status: 504, code: "service-timeout", message: `service ${name} did not answer within ${upstreamTimeoutMs / 1000} s (limits.upstreamTimeoutMs)` }
-              : { status: 502, code: "service-broke-off", message: `service ${name} closed the connection before answering (it may have crashed); try again` },
-          ),
-        breakEvent: () =>
-          ctx.rpc?.ids.length ? sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${name} stopped before answering; try again` }, ctx.rpc)) : null,
+        failure: (kind) => fail(upstreamFailure(service, kind === "timeout" ? { ok: false, kind: "timeout" } : { ok: false, kind: "failed", detail: "" })),
+        breakEvent: () => streamBreakEvent(name, ctx.rpc),
         end: (o: Outcome) => finish(ctx, o, sinks),
       };
     },

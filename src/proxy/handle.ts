@@ -202,7 +202,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> 
   return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-function upstreamFailure(service: Service, f: Exclude<ForwardResult, { ok: true }>): ProxyErrorInit {
+/** How the proxy words a service that failed to answer; the lane words it the same. */
+export function upstreamFailure(service: Service, f: Exclude<ForwardResult, { ok: true }>): ProxyErrorInit {
   switch (f.kind) {
     case "timeout":
       return { status: 504, code: "service-timeout", message: `service ${service.name} did not answer within ${service.limits.upstreamTimeoutMs / 1000} s (limits.upstreamTimeoutMs)` };

@@ -1,10 +1,10 @@
 import type { Server } from "bun";
 import { addCors } from "./cors.ts";
 import { finish, type RequestContext } from "./context.ts";
-import { rpcErrorBody } from "./errors.ts";
+import { streamBreakEvent } from "./errors.ts";
 import { markStream, responseHeaders } from "./headers.ts";
 import type { SessionTable } from "./sessions.ts";
-import { EndpointRewriter, isEventStream, sseMessage } from "./sse.ts";
+import { EndpointRewriter, isEventStream } from "./sse.ts";
 import { readIfQuick } from "./quickBody.ts";
 import { relay } from "./stream.ts";
 import type { AuditWriter } from "./audit.ts";
@@ -98,10 +98,7 @@ export async function respond(i: RespondInput): Promise<Response> {
     keepaliveMs: i.keepaliveMs,
     transform: rewriter ? (c) => rewriter.push(c) : undefined,
     flush: rewriter ? () => rewriter.flush() : undefined,
-    onBreak: () =>
-      ctx.rpc?.ids.length
-        ? sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${service} stopped before answering; try again` }, ctx.rpc))
-        : null,
+    onBreak: () => streamBreakEvent(service, ctx.rpc),
     onCancel: i.abort,
     onEnd: (e) => {
       streamEnded?.();

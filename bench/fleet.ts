@@ -1,14 +1,15 @@
 // How fast does mcpd bring up the historic fleet, and what does it weigh? A generated
 // mcp-ports of 373 demo services (ports 49160 upwards): `mcpd start` until status shows
-// every one healthy, and the RSS/PSS of mcpd plus its children. Then the same fleet with
-// "start": "on-demand": time until ready, its memory, and a cold service's first request.
+// every one healthy, the RSS/PSS of mcpd plus its children, and the first request to a
+// booted service. Then the same fleet with "start": "on-demand": time until ready, its
+// memory, and a cold service's first request.
 //
 //   bun run bench:fleet [--quick] [--services=373]
 import { readFileSync } from "node:fs";
 import { Fatal, QUICK, flag, machineLine, waitFor } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
-import { descendants, memAvailableKb, pssKb, rssKb } from "./lib/procfs.ts";
-import { mcpdCommand, startDaemon, stateSummary, tempDir, writeDemoPorts, type DemoPort } from "./lib/mcpd.ts";
+import { cpuMs, descendants, memAvailableKb, pssKb, rssKb } from "./lib/procfs.ts";
+import { mcpdCommand, startDaemon, stateSummary, tempDir, writeDemoPorts, type Daemon, type DemoPort } from "./lib/mcpd.ts";
 import { instanceUrl, seedUsers } from "./lib/seed.ts";
 import { RawSession } from "./lib/mcp.ts";
 import { fixed, int, mb, oneLine, table } from "./lib/table.ts";
@@ -119,6 +120,8 @@ function family(pid: number) {
   return {
     processes: pids.length,
     daemonRssKb: rssKb(pid),
+    daemonCpuMs: cpuMs(pid),
+    childCpuMs: pids.slice(1).reduce((s, p) => s + cpuMs(p), 0),
     rssKb: pids.reduce((s, p) => s + rssKb(p), 0),
     pssKb: pids.reduce((s, p) => s + pssKb(p), 0),
   };
@@ -128,8 +131,8 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
   const dataDir = tempDir("fleet-boot");
   const portsDir = tempDir("fleet-boot-ports");
   writeDemoPorts(portsDir, services);
-  // A store and master key as any install has after its first `mcpd user add`.
-  await seedUsers(dataDir, services[0]!, 0);
+  // One user on the first service: a service loads its MCP code on its first request, which the row times.
+  const [instanceId] = await seedUsers(dataDir, services[0]!, 1);
   const t0 = performance.now();
   const daemon = await startDaemon({ dataDir, portsDir });
   let last: DaemonStatus | undefined;
@@ -166,6 +169,7 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
   const failed = last?.services.filter((s) => s.state === "failed") ?? [];
   if (failed.length) log(`boot: ${failed.length} failed: ${failed.map((s) => `${s.name}: ${s.lastError ?? s.lastExit ?? "?"}`).join("; ")}`);
   const mem = family(daemon.pid);
+  const first = healthy ? await firstRequest(daemon, instanceId!, services[0]!) : "";
   const t1 = performance.now();
   await daemon.stop();
   const stopSec = (performance.now() - t1) / 1000;
@@ -177,7 +181,7 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
     readySec,
     healthy: `${healthy}/${services.length}`,
     ...mem,
-    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}${failedNote}${progress ? `${progress}; ` : ""}${restarts} restarts; daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; stop took ${fixed(stopSec, 1)} s`,
+    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}${failedNote}${progress ? `${progress}; ` : ""}${restarts} restarts; daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; CPU so far: daemon ${fixed(mem.daemonCpuMs / 1000, 1)} s, ${fixed(mem.childCpuMs / Math.max(1, mem.processes - 1), 0)} ms per child; ${first}; stop took ${fixed(stopSec, 1)} s`,
   };
 }
 
@@ -211,18 +215,23 @@ async function onDemand(services: DemoPort[]): Promise<Row> {
   }
   const idle = last?.services.filter((s) => s.state === "idle").length ?? 0;
   const mem = family(daemon.pid);
-  let note: string;
-  try {
-    const url = instanceUrl(daemon.proxyUrl, instanceId!, cold.name);
-    const session = await RawSession.open({ url, headers: {} });
-    const coldMs = session.initializeMs;
-    const w0 = performance.now();
-    await session.call("whoami", {});
-    const warmMs = performance.now() - w0;
-    note = `${idle} idle, daemon ${mb(mem.daemonRssKb)}; cold ${cold.name} first request (initialize) ${fixed(coldMs, 0)} ms, next call ${fixed(warmMs, 1)} ms`;
-  } catch (e) {
-    note = `${idle} idle, daemon ${mb(mem.daemonRssKb)}; cold first request failed: ${(e as Error).message.slice(0, 80)}`;
-  }
+  const note = `${idle} idle, daemon ${mb(mem.daemonRssKb)}; cold ${await firstRequest(daemon, instanceId!, cold)}`;
   await daemon.stop();
   return { mode: "on-demand", readySec, healthy: `${idle} idle`, ...mem, note };
+}
+
+/**
+ * The first request a service gets (`initialize` through a seeded user's instance URL),
+ * next to the call after it: at boot that first request loads the service's MCP code; on
+ * demand it also starts the process.
+ */
+async function firstRequest(daemon: Daemon, instanceId: string, svc: DemoPort): Promise<string> {
+  try {
+    const session = await RawSession.open({ url: instanceUrl(daemon.proxyUrl, instanceId, svc.name), headers: {} });
+    const w0 = performance.now();
+    await session.call("whoami", {});
+    return `${svc.name} first request (initialize) ${fixed(session.initializeMs, 0)} ms, next call ${fixed(performance.now() - w0, 1)} ms`;
+  } catch (e) {
+    return `${svc.name} first request failed: ${(e as Error).message.slice(0, 80)}`;
+  }
 }

@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { runServiceHost } from "../services/run.ts";
-import { runStdioHost, STDIO_KEY_ENV } from "../services/stdio.ts";
 
 /**
  * Hidden: how the supervisor runs a builtin service (`run: { "builtin": id }`) as its own
@@ -12,8 +11,10 @@ export function registerServiceHost(program: Command): void {
   program
     .command("__service <id>", { hidden: true })
     .description("internal: serve builtin service <id> on $PORT for the mcpd proxy")
-    .option("--stdio", `serve MCP on stdin/stdout for one user whose key is in $${STDIO_KEY_ENV}`)
+    .option("--stdio", "serve MCP on stdin/stdout for one user, whose key is in the environment")
     .action(async (id: string, opts: { stdio?: boolean }) => {
-      process.exit(await (opts.stdio ? runStdioHost(id) : runServiceHost(id)));
+      // Imported only here: it needs the MCP SDK at once, which the HTTP host loads on first use.
+      const run = opts.stdio ? (await import("../services/stdio.ts")).runStdioHost : runServiceHost;
+      process.exit(await run(id));
     });
 }

@@ -4,7 +4,7 @@ import { parseServiceFile } from "../registry/load.ts";
 import { ServiceConfig } from "../registry/schema.ts";
 import { upstreamBase } from "../registry/upstream.ts";
 import { McpdError } from "../util/errors.ts";
-import type { BuiltinService, ServiceContext } from "./types.ts";
+import type { BuiltinRef, ServiceContext } from "./types.ts";
 
 export interface HostConfig {
   context: ServiceContext;
@@ -20,7 +20,7 @@ export interface HostConfig {
  * folder as MCPD_SERVICE_DIR), so the header the proxy injects and the header the service
  * reads come from the same file; the copy compiled in serves when there is none.
  */
-export function hostConfig(builtin: BuiltinService, env: NodeJS.ProcessEnv): HostConfig {
+export function hostConfig(builtin: Pick<BuiltinRef, "id" | "config">, env: NodeJS.ProcessEnv): HostConfig {
   const dir = env.MCPD_SERVICE_DIR || (env.MCPD_PORTS && env.MCPD_SERVICE ? join(env.MCPD_PORTS, env.MCPD_SERVICE) : undefined);
   const file = dir ? join(dir, "config.json") : undefined;
   let config: ServiceConfig;

@@ -1,10 +1,10 @@
 import type { Server } from "bun";
 import { sameSecret } from "../crypto/compare.ts";
-import { createMcpEndpoint, type McpEndpoint } from "./mcpEndpoint.ts";
-import type { BuiltinService, ServiceContext } from "./types.ts";
+import type { McpEndpoint } from "./mcpEndpoint.ts";
+import type { BuiltinRef, ServiceContext } from "./types.ts";
 
 export interface HostOptions {
-  builtin: BuiltinService;
+  builtin: BuiltinRef;
   context: ServiceContext;
   /** the MCP endpoint path from the config (`/mcp`) */
   mcpPath: string;
@@ -16,7 +16,8 @@ export interface HostOptions {
 
 export interface ServiceHandler {
   fetch(req: Request, server?: Server<unknown>): Promise<Response>;
-  readonly endpoint: McpEndpoint;
+  /** ends every MCP session (nothing to do when none was ever opened) */
+  close(): Promise<void>;
 }
 
 const json = (status: number, body: unknown) => Response.json(body, { status });
@@ -28,12 +29,14 @@ const json = (status: number, body: unknown) => Response.json(body, { status });
 export function createServiceHandler(opts: HostOptions): ServiceHandler {
   if (!opts.internalToken) throw new Error("a service host needs an internal token");
   const healthPath = opts.healthPath ?? "/health";
-  const endpoint = createMcpEndpoint({
-    makeServer: () => opts.builtin.create(opts.context),
-    maxBodyBytes: opts.maxBodyBytes,
-  });
+  // Loaded on the first MCP request, not at start: the health check needs none of it, and
+  // a fleet of 373 services most of which nobody calls boots in a fraction of the CPU.
+  let endpoint: Promise<McpEndpoint> | undefined;
+  const endpointNow = () => (endpoint ??= loadEndpoint(opts));
   return {
-    endpoint,
+    async close() {
+      if (endpoint) await (await endpoint).close();
+    },
     async fetch(req, server) {
       const path = new URL(req.url).pathname;
       if (path === healthPath && req.method === "GET") return json(200, { ok: true });
@@ -44,13 +47,18 @@ export function createServiceHandler(opts: HostOptions): ServiceHandler {
       // SSE answers can stay quiet longer than Bun's 10 s idle default; the SDK sends its own keep-alives.
       server?.timeout(req, 0);
       try {
-        return await endpoint.handle(req);
+        return await (await endpointNow()).handle(req);
       } catch (e) {
         console.error(`${opts.context.name}: request failed: ${(e as Error).message}`);
         return json(500, { jsonrpc: "2.0", id: null, error: { code: -32603, message: `${opts.context.name} could not handle the request` } });
       }
     },
   };
+}
+
+async function loadEndpoint(opts: HostOptions): Promise<McpEndpoint> {
+  const [{ createMcpEndpoint }, builtin] = await Promise.all([import("./mcpEndpoint.ts"), opts.builtin.load()]);
+  return createMcpEndpoint({ makeServer: () => builtin.create(opts.context), maxBodyBytes: opts.maxBodyBytes });
 }
 
 export interface RunningHost {
@@ -74,7 +82,7 @@ export function startServiceHost(opts: HostOptions & { port: number; hostname?: 
     url: `http://${server.hostname}:${port}`,
     handler,
     async stop() {
-      await handler.endpoint.close();
+      await handler.close();
       await server.stop(true);
     },
   };

@@ -29,7 +29,7 @@ export async function runStdioHost(id: string, env: NodeJS.ProcessEnv = process.
   const toStderr = (...args: unknown[]) => console.error(...args);
   console.log = console.info = console.debug = toStderr;
 
-  const server = builtin.create({
+  const server = (await builtin.load()).create({
     ...cfg.context,
     stdio: {
       env: STDIO_KEY_ENV,

@@ -41,3 +41,13 @@ export interface BuiltinService {
   config: unknown;
   create(ctx: ServiceContext): McpServer;
 }
+
+/**
+ * A builtin as the registry lists it: what its host needs to start (id, bundled config)
+ * without its code. `load` brings in the code, and with it the MCP SDK, on first use.
+ */
+export interface BuiltinRef {
+  id: string;
+  config: unknown;
+  load(): Promise<BuiltinService>;
+}

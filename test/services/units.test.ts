@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { demo } from "../../mcp-ports/demo/server.ts";
+import { BUILTINS, builtinOf } from "../../src/services/builtins.ts";
 import { hostConfig } from "../../src/services/config.ts";
 import { credentialFrom, fingerprintOf, scrub } from "../../src/services/credential.ts";
 import { createServiceHandler } from "../../src/services/host.ts";
@@ -67,6 +68,13 @@ describe("host config", () => {
     expect(bundled.context.credential).toEqual({ header: "X-Demo-Key", format: "{secret}" });
     expect(bundled).toMatchObject({ mcpPath: "/mcp", healthPath: "/health" });
   });
+
+  test("each builtin the registry lists loads the service of that id, with the config it starts on", async () => {
+    for (const [id, ref] of Object.entries(BUILTINS)) {
+      const loaded = await ref.load();
+      expect({ id: loaded.id, config: loaded.config }).toEqual({ id, config: ref.config });
+    }
+  });
 });
 
 const initialize = {
@@ -84,8 +92,8 @@ const mcpRequest = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe("the request path, without a port", () => {
   const context = hostConfig(demo, {}).context;
-  const handler = createServiceHandler({ builtin: demo, context, mcpPath: "/mcp", internalToken: "tok", maxBodyBytes: 1024 });
-  afterAll(() => handler.endpoint.close());
+  const handler = createServiceHandler({ builtin: builtinOf("demo"), context, mcpPath: "/mcp", internalToken: "tok", maxBodyBytes: 1024 });
+  afterAll(() => handler.close());
 
   test("health is open, everything else needs the token, unknown paths are 404", async () => {
     expect((await handler.fetch(new Request("http://127.0.0.1/health"))).status).toBe(200);

@@ -1,7 +1,8 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { fingerprintOf } from "../../src/services/credential.ts";
 import { defineTool, ToolError } from "../../src/services/tool.ts";
+import { createMcpServer } from "../../src/services/mcpServer.ts";
 import type { BuiltinService, ServiceContext } from "../../src/services/types.ts";
 import config from "./config.json" with { type: "json" };
 
@@ -28,7 +29,7 @@ function notebookOf(fingerprint: string, create: boolean): Map<string, string> |
 }
 
 function create(ctx: ServiceContext): McpServer {
-  const server = new McpServer(
+  const server = createMcpServer(
     { name: "mcpd-demo", title: "mcpd demo", version: "1.0.0" },
     {
       capabilities: { logging: {} },

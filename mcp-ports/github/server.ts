@@ -1,7 +1,8 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Secret } from "../../src/crypto/secret.ts";
 import { defineTool } from "../../src/services/tool.ts";
+import { createMcpServer } from "../../src/services/mcpServer.ts";
 import type { BuiltinService, ServiceContext } from "../../src/services/types.ts";
 import { upstreamFetch, type UpstreamApi, type UpstreamRequest } from "../../src/services/upstreamFetch.ts";
 import { slimIssue, slimPull, slimRepo } from "./slim.ts";
@@ -29,7 +30,7 @@ function create(ctx: ServiceContext): McpServer {
   const call = async (credential: Secret, signal: AbortSignal, req: Omit<UpstreamRequest, "credential" | "signal">) =>
     (await upstreamFetch(api, { ...req, credential, signal })).body;
   const repoPath = (a: { owner: string; repo: string }) => `/repos/${a.owner}/${a.repo}`;
-  const server = new McpServer({ name: "mcpd-github", title: "GitHub", version: "1.0.0" });
+  const server = createMcpServer({ name: "mcpd-github", title: "GitHub", version: "1.0.0" });
   const read = { readOnlyHint: true, openWorldHint: true } as const;
   const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 

@@ -1,7 +1,8 @@
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { Secret } from "../../src/crypto/secret.ts";
 import { defineTool, ToolError } from "../../src/services/tool.ts";
+import { createMcpServer } from "../../src/services/mcpServer.ts";
 import type { BuiltinService, ServiceContext } from "../../src/services/types.ts";
 import { upstreamFetch, type UpstreamApi } from "../../src/services/upstreamFetch.ts";
 import { slimChannel, slimMessage, slimUser } from "./slim.ts";
@@ -43,7 +44,7 @@ function create(ctx: ServiceContext): McpServer {
   }
   const cursorOf = (a: SlackAnswer) => ((a.response_metadata as { next_cursor?: string } | undefined)?.next_cursor || null);
 
-  const server = new McpServer({ name: "mcpd-slack", title: "Slack", version: "1.0.0" });
+  const server = createMcpServer({ name: "mcpd-slack", title: "Slack", version: "1.0.0" });
   const read = { readOnlyHint: true, openWorldHint: true } as const;
   const write = { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true } as const;
 

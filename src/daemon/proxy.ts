@@ -56,7 +56,8 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     bridges,
     allowedOrigins: w.allowedOrigins,
   });
-  const server = serveProxy(proxy, { host: w.host, port: w.port, warn: w.warn });
+  const servicePorts = new Set(w.registry.services.map((s) => s.port));
+  const server = serveProxy(proxy, { host: w.host, port: w.port, servicePorts, warn: w.warn });
   let closing: Promise<void> | null = null;
   return {
     server,

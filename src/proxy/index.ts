@@ -8,6 +8,7 @@ import { AuditWriter } from "./audit.ts";
 import { Credentials } from "./credential.ts";
 import { StoreEpoch } from "./epoch.ts";
 import { createLane } from "./fastLane.ts";
+import { bindOffPorts } from "./offPorts.ts";
 import { createHandler, type StdioHandler } from "./handle.ts";
 import { Metrics, type InstanceMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rateLimit.ts";
@@ -100,24 +101,27 @@ export function createProxy(deps: ProxyDeps): Proxy {
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /**
- * Binds the proxy: the front on the public address, and behind it, on loopback only, the
- * Bun server that answers whatever the front does not carry itself. Anything but
- * loopback for the front exposes every instance URL to the network: say so.
+ * Binds the proxy: the front on the public address, and behind it, on a loopback port no
+ * service is configured to use, the Bun server that answers whatever the front does not
+ * carry itself. Anything but loopback for the front exposes every instance URL to the
+ * network: say so.
  */
-export function serveProxy(proxy: Proxy, opts: { host: string; port: number; warn?: (line: string) => void }): Front {
+export function serveProxy(proxy: Proxy, opts: { host: string; port: number; servicePorts?: ReadonlySet<number>; warn?: (line: string) => void }): Front {
   if (!LOOPBACK.has(opts.host)) {
     (opts.warn ?? console.error)(
       `mcpd: warning: the proxy listens on ${opts.host}, not loopback: anyone who can reach this port and knows an instance URL can use it; put TLS in front`,
     );
   }
-  const fallback = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: CLIENT_IDLE_TIMEOUT_SEC,
-    fetch: (req, server) => proxy.fetch(req, server as Server<unknown>),
-    error: () =>
-      Response.json({ error: { code: "internal", message: "mcpd's proxy failed on this request; see the daemon's output" } }, { status: 500 }),
-  }) as Server<unknown>;
+  const bind = () =>
+    Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      idleTimeout: CLIENT_IDLE_TIMEOUT_SEC,
+      fetch: (req, server) => proxy.fetch(req, server as Server<unknown>),
+      error: () =>
+        Response.json({ error: { code: "internal", message: "mcpd's proxy failed on this request; see the daemon's output" } }, { status: 500 }),
+    }) as Server<unknown>;
+  const fallback = bindOffPorts(bind, opts.servicePorts ?? new Set(), (s) => void s.stop(true));
   try {
     return serveFront({ host: opts.host, port: opts.port, fallback, lane: proxy.lane, idleTimeoutSec: CLIENT_IDLE_TIMEOUT_SEC });
   } catch (e) {

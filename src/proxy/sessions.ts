@@ -45,7 +45,7 @@ export class SessionTable {
     if (!ids) this.bound.set(service, (ids = new Map()));
     // First binding wins: a service that hands out a live id again must not move it.
     if (ids.has(id)) return;
-    ids.set(id, { instanceRef, lastSeen: this.now(), streams: 0 });
+    ids.set(ownCopy(id), { instanceRef, lastSeen: this.now(), streams: 0 });
     this.perService.set(service, (this.perService.get(service) ?? 0) + 1);
   }
 
@@ -96,4 +96,13 @@ export class SessionTable {
       for (const [id, b] of ids) if (b.streams === 0 && now - b.lastSeen > SESSION_IDLE_MS) this.forget(service, id);
     }
   }
+}
+
+/**
+ * The id as a string of its own. An id read off a response head is a slice of that head's
+ * text, and in Bun (JSC) a slice keeps its whole parent alive: kept as a key for hours, each
+ * session would hold its service's entire answer head. A JSON round trip makes a flat copy.
+ */
+function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }

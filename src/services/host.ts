@@ -32,10 +32,15 @@ export function createServiceHandler(opts: HostOptions): ServiceHandler {
   // Loaded on the first MCP request, not at start: the health check needs none of it, and
   // a fleet of 373 services most of which nobody calls boots in a fraction of the CPU.
   let endpoint: Promise<McpEndpoint> | undefined;
-  const endpointNow = () => (endpoint ??= loadEndpoint(opts));
+  // A load that failed is not kept: the request gets a 500 naming the error, the next one tries again.
+  const endpointNow = () =>
+    (endpoint ??= loadEndpoint(opts).catch((e: unknown) => {
+      endpoint = undefined;
+      throw e;
+    }));
   return {
     async close() {
-      if (endpoint) await (await endpoint).close();
+      await (await endpoint?.catch(() => undefined))?.close();
     },
     async fetch(req, server) {
       const path = new URL(req.url).pathname;

@@ -109,6 +109,30 @@ describe("the request path, without a port", () => {
     expect((await handler.fetch(get)).status).toBe(405);
   });
 
+  test("the service's code loads on the first MCP request; a load that fails is a 500, and the next request loads again", async () => {
+    const loads: string[] = [];
+    const flaky = {
+      ...builtinOf("demo"),
+      load: async () => {
+        loads.push("load");
+        if (loads.length === 1) throw new Error("bundle damaged");
+        return demo;
+      },
+    };
+    const h = createServiceHandler({ builtin: flaky, context, mcpPath: "/mcp", internalToken: "tok", maxBodyBytes: 1 << 20 });
+    try {
+      expect((await h.fetch(new Request("http://127.0.0.1/health"))).status).toBe(200);
+      expect(loads).toEqual([]);
+      const failed = await h.fetch(mcpRequest(initialize, { "x-mcpd-internal": "tok" }));
+      expect(failed.status).toBe(500);
+      expect(await failed.json()).toMatchObject({ error: { message: "demo could not handle the request" } });
+      expect((await h.fetch(mcpRequest(initialize, { "x-mcpd-internal": "tok" }))).status).toBe(200);
+      expect(loads).toEqual(["load", "load"]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test("an idle session is closed and its id then answers 404", async () => {
     const endpoint = createMcpEndpoint({ makeServer: () => demo.create(context), maxBodyBytes: 1 << 20, sessionIdleMs: 50 });
     try {

@@ -157,7 +157,10 @@ test("a client that stops reading makes the service wait, not mcpd buffer", asyn
   c.sock.pause();
   c.sock.write(post(`/${alice.id}/echo/flood`, JSON.stringify({ jsonrpc: "2.0", id: 13, method: "ping" })));
   const flooded = async () => ((await (await fetch(`http://127.0.0.1:${w.echo.port}/probe-stats`, { headers: { "x-mcpd-internal": w.token } })).json()) as any).flooded as number;
-  // The stream stalls once the socket buffers on the way are full...
+  // The stream stalls once the socket buffers on the way are full. Where is the kernel's
+  // business (loopback buffers autotune up to tens of MB), so no figure is asserted: had
+  // mcpd gone on reading the service instead, it would have queued the flood until its
+  // 16 MiB cap and then dropped the client, and the flood could never resume below.
   let last = -1;
   await waitFor(
     async () => {
@@ -168,10 +171,8 @@ test("a client that stops reading makes the service wait, not mcpd buffer", asyn
     },
     { what: "the flood to stall", intervalMs: 300 },
   );
-  // ...which is a few socket buffers, far less than the 16 MiB mcpd would hold before giving up on a client.
-  expect(last).toBeLessThan(16 * 1024 * 1024);
   expect(await flooded()).toBe(last);
-  // Reading again lets it flow again.
+  // Reading again lets it flow again: the same connection, the same stream.
   c.sock.resume();
   await waitFor(async () => (await flooded()) > last + 1024 * 1024, { what: "the flood to resume" });
 });

@@ -37,7 +37,7 @@ for dir in mcp-ports/*/; do
 done
 
 mkdir -p dist
-# Precompiled bytecode: each service child starts in about half the CPU (373 of them boot in ~15 s on 2 cores).
+# Precompiled bytecode: each service child starts in about half the CPU.
 "$BUN" build --compile --minify-syntax --bytecode --format=esm src/cli/main.ts --outfile dist/mcpd >/dev/null
 say "built $(pwd)/dist/mcpd ($(./dist/mcpd --version))"
 say "next: ./dist/mcpd start     (or: ./dist/mcpd user add --service demo)"

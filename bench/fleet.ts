@@ -181,7 +181,7 @@ async function bootAll(services: DemoPort[]): Promise<Row> {
     readySec,
     healthy: `${healthy}/${services.length}`,
     ...mem,
-    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}${failedNote}${progress ? `${progress}; ` : ""}${restarts} restarts; daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; CPU so far: daemon ${fixed(mem.daemonCpuMs / 1000, 1)} s, ${fixed(mem.childCpuMs / Math.max(1, mem.processes - 1), 0)} ms per child; ${first}; stop took ${fixed(stopSec, 1)} s`,
+    note: `${cutShort ? `${oneLine(cutShort, 60)}; ` : ""}${failedNote}${progress ? `${progress}; ` : ""}${restarts} restarts; daemon ${mb(mem.daemonRssKb)}, ${mb((mem.rssKb - mem.daemonRssKb) / Math.max(1, mem.processes - 1))} RSS per child; CPU so far: daemon ${fixed(mem.daemonCpuMs / 1000, 1)} s, ${fixed(mem.childCpuMs / Math.max(1, mem.processes - 1), 0)} ms per child; ${first ? `${first}; ` : ""}stop took ${fixed(stopSec, 1)} s`,
   };
 }
 

@@ -30,7 +30,7 @@ export function createServiceHandler(opts: HostOptions): ServiceHandler {
   if (!opts.internalToken) throw new Error("a service host needs an internal token");
   const healthPath = opts.healthPath ?? "/health";
   // Loaded on the first MCP request, not at start: the health check needs none of it, and
-  // a fleet of 373 services most of which nobody calls boots in a fraction of the CPU.
+  // a fleet of 373 services most of which nobody calls boots on about half the CPU.
   let endpoint: Promise<McpEndpoint> | undefined;
   // A load that failed is not kept: the request gets a 500 naming the error, the next one tries again.
   const endpointNow = () =>

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { openStore, type Store } from "../../src/store/index.ts";
+import { m001_initial } from "../../src/store/migrations/001_initial.ts";
 import { SCHEMA_VERSION } from "../../src/store/migrations/index.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
@@ -33,6 +34,25 @@ describe("the store", () => {
     expect(again.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     const tables = again.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(["audit", "credentials", "instances", "users"]);
+  });
+
+  test("a database made by the first schema is brought up to date with its audit rows, which still answer by user", () => {
+    tmp = tempDir("mcpd-store");
+    const dbFile = join(tmp.dir, "mcpd.db");
+    const raw = new Database(dbFile);
+    raw.exec(m001_initial);
+    raw.pragma("user_version = 1");
+    const row = (ts: number, user: string) => ({ ts, userId: user, service: "demo", instance: `demo_${user}`, method: "tools/call", tool: "echo", status: 200, latencyMs: 1, bytesIn: 1, bytesOut: 1, event: null });
+    const insert = raw.prepare(`INSERT INTO audit (ts, user_id, service, instance, method, tool, status, latency_ms, bytes_in, bytes_out, event)
+      VALUES (@ts, @userId, @service, @instance, @method, @tool, @status, @latencyMs, @bytesIn, @bytesOut, @event)`);
+    for (const r of [row(1, "alice"), row(2, "bob"), row(3, "alice")]) insert.run(r);
+    raw.close();
+    const store = openStore(dbFile);
+    open.push(store);
+    expect(store.db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    // The audit index that put every appended row at a random place (one per user) is gone.
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit' ORDER BY name").pluck().all()).toEqual(["audit_service_ts", "audit_ts"]);
+    expect(store.audit.query({ userId: "alice" }).map((r) => r.ts)).toEqual([3, 1]);
   });
 
   test("a database from a newer mcpd is refused rather than misread", () => {

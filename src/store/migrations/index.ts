@@ -1,8 +1,9 @@
 import type Database from "better-sqlite3";
 import { m001_initial } from "./001_initial.ts";
+import { m002_audit_without_user_index } from "./002_audit_without_user_index.ts";
 
 /** Applied in order; `PRAGMA user_version` records how many have run. Never edit a shipped one. */
-const MIGRATIONS: readonly string[] = [m001_initial];
+const MIGRATIONS: readonly string[] = [m001_initial, m002_audit_without_user_index];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -20,9 +20,7 @@ export interface StatusSources {
 
 /** The DaemonStatus that `mcpd status --json`, /events and the TUI all see. */
 export function buildStatus(s: StatusSources): DaemonStatus {
-  const live = s.store.instances.listLive();
-  const usersOf = new Map<string, Set<string>>();
-  for (const i of live) (usersOf.get(i.service) ?? usersOf.set(i.service, new Set()).get(i.service)!).add(i.userId);
+  const usersOf = s.store.instances.liveUsersPerService();
   const supervised = new Set(s.supervisor.names());
   const services: ServiceStatus[] = s.registry.services.map((svc) => {
     const metrics = s.metrics(svc.name);
@@ -39,7 +37,7 @@ export function buildStatus(s: StatusSources): DaemonStatus {
       transport: svc.transport,
       start: svc.start,
       ...run,
-      users: usersOf.get(svc.name)?.size ?? 0,
+      users: usersOf.get(svc.name) ?? 0,
       children,
       metrics,
     };
@@ -51,8 +49,8 @@ export function buildStatus(s: StatusSources): DaemonStatus {
     proxyUrl: s.proxyUrl,
     dataDir: s.dataDir,
     portsDir: s.portsDir,
-    users: s.store.users.list().length,
-    instances: live.length,
+    users: s.store.users.count(),
+    instances: s.store.instances.countLive(),
     requestsPerSec: services.reduce((n, x) => n + x.metrics.requestsPerSec, 0),
     services,
   };

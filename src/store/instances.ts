@@ -18,6 +18,8 @@ export class InstancesRepo {
   private readonly live;
   private readonly liveOfUser;
   private readonly allRows;
+  private readonly liveCount;
+  private readonly usersPerService;
   private readonly revokeOne;
   private readonly revokeUser;
   private readonly revokeUserService;
@@ -31,6 +33,8 @@ export class InstancesRepo {
     this.live = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE user_id = ? AND service = ? AND revoked_at IS NULL`);
     this.liveOfUser = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE user_id = ? AND revoked_at IS NULL ORDER BY service`);
     this.allRows = db.prepare(`SELECT ${COLUMNS} FROM instances WHERE revoked_at IS NULL ORDER BY user_id, service`);
+    this.liveCount = db.prepare("SELECT COUNT(*) AS n FROM instances WHERE revoked_at IS NULL");
+    this.usersPerService = db.prepare("SELECT service, COUNT(DISTINCT user_id) AS users FROM instances WHERE revoked_at IS NULL GROUP BY service");
     this.revokeOne = db.prepare("UPDATE instances SET revoked_at = ? WHERE id_hash = ? AND revoked_at IS NULL");
     this.revokeUser = db.prepare("UPDATE instances SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL");
     this.revokeUserService = db.prepare(
@@ -55,6 +59,14 @@ export class InstancesRepo {
   }
   listLive(): InstanceRow[] {
     return this.allRows.all() as InstanceRow[];
+  }
+  /** Counted in SQLite: the daemon's status (once a second per TUI) must not load every row. */
+  countLive(): number {
+    return (this.liveCount.get() as { n: number }).n;
+  }
+  /** Users with a live instance, per service. */
+  liveUsersPerService(): Map<string, number> {
+    return new Map((this.usersPerService.all() as Array<{ service: string; users: number }>).map((r) => [r.service, r.users]));
   }
   revoke(idHash: string, now: number): boolean {
     return this.revokeOne.run(now, idHash).changes > 0;

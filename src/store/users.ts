@@ -10,6 +10,7 @@ export class UsersRepo {
   private readonly insert;
   private readonly byId;
   private readonly all;
+  private readonly total;
   private readonly del;
   private readonly setSuspended;
 
@@ -17,6 +18,7 @@ export class UsersRepo {
     this.insert = db.prepare("INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT(id) DO NOTHING");
     this.byId = db.prepare("SELECT id, created_at AS createdAt, suspended FROM users WHERE id = ?");
     this.all = db.prepare("SELECT id, created_at AS createdAt, suspended FROM users ORDER BY id");
+    this.total = db.prepare("SELECT COUNT(*) AS n FROM users");
     this.del = db.prepare("DELETE FROM users WHERE id = ?");
     this.setSuspended = db.prepare("UPDATE users SET suspended = ? WHERE id = ?");
   }
@@ -27,6 +29,9 @@ export class UsersRepo {
   get(id: string): UserRow | undefined {
     const r = this.byId.get(id) as (Omit<UserRow, "suspended"> & { suspended: number }) | undefined;
     return r && { ...r, suspended: r.suspended === 1 };
+  }
+  count(): number {
+    return (this.total.get() as { n: number }).n;
   }
   list(): UserRow[] {
     return (this.all.all() as Array<Omit<UserRow, "suspended"> & { suspended: number }>).map((r) => ({ ...r, suspended: r.suspended === 1 }));

@@ -73,6 +73,21 @@ describe("the store", () => {
     expect(store.instances.liveFor("alice", "demo")!.ref).toBe("demo_alice_2");
   });
 
+  test("the status counts (users, live instances, users per service) come from SQLite and skip revoked instances", () => {
+    const { store } = fresh();
+    for (const u of ["alice", "bob", "carol"]) store.users.ensure(u, 1);
+    store.instances.add(instance("alice", 1));
+    store.instances.add({ ...instance("alice", 2), service: "figma" });
+    store.instances.add(instance("bob", 1));
+    store.instances.revoke("hash-bob-1", 5);
+    store.instances.add(instance("bob", 2));
+    store.instances.add(instance("carol", 1));
+    store.instances.revoke("hash-carol-1", 5);
+    expect(store.users.count()).toBe(3);
+    expect(store.instances.countLive()).toBe(3);
+    expect(store.instances.liveUsersPerService()).toEqual(new Map([["demo", 2], ["figma", 1]]));
+  });
+
   test("a transaction that throws leaves nothing behind", () => {
     const { store } = fresh();
     expect(() =>

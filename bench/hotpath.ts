@@ -25,6 +25,7 @@ import { RateLimiter } from "../src/proxy/rateLimit.ts";
 import { peekRpc } from "../src/proxy/jsonrpc.ts";
 import { SessionTable } from "../src/proxy/sessions.ts";
 import { formatCredential, markStream, requestHeaders, responseHeaders } from "../src/proxy/headers.ts";
+import { InstanceTable } from "../src/proxy/instanceTable.ts";
 import { Metrics } from "../src/proxy/metrics.ts";
 import { AuditWriter } from "../src/proxy/audit.ts";
 import { finish } from "../src/proxy/context.ts";
@@ -105,18 +106,23 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   // ---- src/proxy's own steps, in handle.ts order, warm caches as a busy session sees them ----
   const now = Date.now;
   const epoch = new StoreEpoch(store);
-  const resolver = new Resolver(store);
-  const credentials = new Credentials(store, keyring, now);
-  const limiter = new RateLimiter(now);
+  const instances = new InstanceTable();
+  const resolver = new Resolver(store, instances);
+  const credentials = new Credentials(store, keyring, now, instances);
+  const limiter = new RateLimiter(instances, now);
   const sessions = new SessionTable(now);
-  const metrics = new Metrics(now, (s) => sessions.countFor(s));
+  const metrics = new Metrics(now, (s) => sessions.countFor(s), instances);
   const audit = new AuditWriter(store);
   const sinks = { audit, metrics };
   const sids = ids.map(() => crypto.randomUUID());
   const refs = rows.map((r) => r.ref);
   ids.forEach((_, i) => sessions.bind(SERVICE.name, sids[i]!, refs[i]!));
-  ids.forEach((id) => resolver.resolve(id, SERVICE.name));
-  rows.forEach((r) => credentials.get(r.userId, SERVICE.name));
+  const resolved = ids.map((id) => {
+    const r = resolver.resolve(id, SERVICE.name);
+    if (!r.ok) throw new Error(`the bench's instance did not resolve: ${r.message}`);
+    return r.instance;
+  });
+  resolved.forEach((instance) => credentials.get(instance));
   const urls = ids.map((id) => instanceUrl("http://127.0.0.1:8080", id, SERVICE.name));
   const bodyBytes = new TextEncoder().encode(ECHO_BODY);
   const incoming = new Headers({
@@ -143,11 +149,11 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
   const proxySteps: Row[] = [];
   proxySteps.push(["URL + parseRoute", time((i) => parseRoute(new URL(pick(urls, i)).pathname)), "route.ts"]);
   proxySteps.push(["StoreEpoch.check (PRAGMA data_version)", time(() => epoch.check()), "epoch.ts, every request"]);
-  proxySteps.push(["Resolver.resolve, cached", time((i) => resolver.resolve(pick(ids, i), SERVICE.name)), "resolve.ts: sha256 + Map"]);
-  proxySteps.push(["RateLimiter.take", time((i) => limiter.take(pick(refs, i), 6000, 1000)), "rateLimit.ts"]);
+  proxySteps.push(["Resolver.resolve, cached", time((i) => resolver.resolve(pick(ids, i), SERVICE.name)), "resolve.ts: sha256 + InstanceTable"]);
+  proxySteps.push(["RateLimiter.take", time((i) => limiter.take(pick(resolved, i).row, 6000, 1000)), "rateLimit.ts"]);
   proxySteps.push(["peekRpc (decode + JSON.parse of the body)", time(() => peekRpc(bodyBytes, "application/json")), `jsonrpc.ts, ${bodyBytes.byteLength} B body`]);
   proxySteps.push(["SessionTable.check", time((i) => sessions.check(SERVICE.name, pick(sids, i), pick(refs, i))), "sessions.ts"]);
-  proxySteps.push(["Credentials.get, cached", time((i) => credentials.get(pick(rows, i).userId, SERVICE.name)), "credential.ts: Map + TTL"]);
+  proxySteps.push(["Credentials.get, cached", time((i) => credentials.get(pick(resolved, i))), "credential.ts: InstanceTable row + TTL"]);
   proxySteps.push([
     "requestHeaders + formatCredential",
     time((i) =>
@@ -174,7 +180,7 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
     "finish: Metrics.record + AuditWriter.push",
     time((i) =>
       finish(
-        { ts: Date.now(), t0: performance.now(), service: SERVICE.name, instance: { ref: pick(refs, i), userId: pick(rows, i).userId, service: SERVICE.name }, rpc: { method: "tools/call", tool: "echo", ids: [7], batch: false }, bytesIn: 150 },
+        { ts: Date.now(), t0: performance.now(), service: SERVICE.name, instance: pick(resolved, i), rpc: { method: "tools/call", tool: "echo", ids: [7], batch: false }, bytesIn: 150 },
         { status: 200, bytesOut: 140 },
         sinks,
       ),

@@ -31,5 +31,13 @@ export function refOf(prefix: string, userId: string, idHash: string): string {
   return `${prefix}_${userId}_${idHash.slice(0, 8)}`;
 }
 
+/**
+ * The user id inside a ref made by `refOf`: prefixes are letters and user ids have no
+ * "_", so the ref splits one way only. Lets a table keep the ref and not the id beside it.
+ */
+export function userOfRef(ref: string): string {
+  return ref.slice(ref.indexOf("_") + 1, ref.lastIndexOf("_"));
+}
+
 /** User ids appear in URLs, logs and file-free places: keep them plain. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;

@@ -1,27 +1,27 @@
 import { associatedData, open, SealError, type Keyring, type Sealed } from "../crypto/seal.ts";
-import type { Secret } from "../crypto/secret.ts";
+import { Secret } from "../crypto/secret.ts";
 import type { Store } from "../store/index.ts";
+import { HAS_KEY, KEY, KEY_OPENED, KEY_UNTIL, type InstanceTable } from "./instanceTable.ts";
+import type { Instance } from "./resolve.ts";
 
 /**
- * Opens a user's sealed key for a service. Opened keys are kept briefly (and dropped by
- * StoreEpoch the moment a CLI command changes the store), so a busy session doesn't pay
- * a SQLite read plus an AEAD open per request; the TTL bounds how long a plaintext key
- * sits in memory after its user goes quiet.
+ * Opens a user's sealed key for a service. Opened keys are kept briefly in the instance's
+ * InstanceTable row (and dropped by StoreEpoch the moment a CLI command changes the
+ * store), so a busy session doesn't pay a SQLite read plus an AEAD open per request. The
+ * TTL bounds how long a plaintext key sits in memory after its user goes quiet; the row's
+ * bytes are overwritten then, which a JS string's never are.
  */
 export const CREDENTIAL_TTL_MS = 60_000;
-const CACHE_MAX = 50_000;
 /** A record under a key this process has not seen makes it re-read the key files, at most this often. */
 export const KEYRING_RELOAD_MS = 1_000;
 
 export type CredentialResult = { ok: true; secret: Secret | null } | { ok: false; code: "credential-unreadable"; message: string };
 
-/** A cache entry is also the answer, so a hit allocates nothing. */
-type Opened = { ok: true; secret: Secret | null; until: number };
-
 export class Credentials {
-  /** service → user → opened key. Nested rather than one joined key: no extra string per user. */
-  private readonly cache = new Map<string, Map<string, Opened>>();
-  private size = 0;
+  /** Keys opened in an older generation are opened again before use. */
+  private generation = 1;
+  /** Opened keys too long for the table's column, by row. */
+  private readonly long = new Map<number, Secret>();
   private nextSweep = 0;
   private nextReload = 0;
 
@@ -30,37 +30,44 @@ export class Credentials {
     private readonly store: Pick<Store, "credentials">,
     private keyring: Keyring,
     private readonly now: () => number,
+    private readonly table: InstanceTable,
     private readonly reload?: () => Keyring,
   ) {}
 
+  /** Drops every opened key: the next request of each instance opens its key again. */
   clear(): void {
-    this.cache.clear();
-    this.size = 0;
+    this.generation++;
+    this.table.wipeColumn(KEY);
+    this.long.clear();
   }
 
-  /** The user's key for the service, or null when none is stored. */
-  get(userId: string, service: string): CredentialResult {
+  /** The key of the instance's user for its service, or null when none is stored. */
+  get(instance: Pick<Instance, "userId" | "service" | "row">): CredentialResult {
     const now = this.now();
     if (now >= this.nextSweep) this.sweep(now);
-    let users = this.cache.get(service);
-    const hit = users?.get(userId);
-    if (hit && hit.until > now) return hit;
-    const row = this.store.credentials.get(userId, service);
+    const { userId, service, row } = instance;
+    const t = this.table;
+    if (t.num(row, KEY_OPENED) === this.generation && t.num(row, KEY_UNTIL) > now) {
+      if (t.num(row, HAS_KEY) === 0) return { ok: true, secret: null };
+      return { ok: true, secret: this.long.get(row) ?? new Secret(t.text(row, KEY)) };
+    }
+    const sealed = this.store.credentials.get(userId, service);
     let secret: Secret | null = null;
-    if (row) {
+    if (sealed) {
       try {
-        secret = this.open(row, associatedData(userId, service), now);
+        secret = this.open(sealed, associatedData(userId, service), now);
       } catch (e) {
         // SealError messages name the key id or the tampering, never the plaintext.
         return { ok: false, code: "credential-unreadable", message: `the stored key of user ${userId} for ${service} cannot be opened: ${(e as Error).message}` };
       }
     }
-    if (this.size >= CACHE_MAX) (this.clear(), (users = undefined));
-    if (!users) this.cache.set(service, (users = new Map()));
-    if (!users.has(userId)) this.size++;
-    const opened: Opened = { ok: true, secret, until: now + CREDENTIAL_TTL_MS };
-    users.set(userId, opened);
-    return opened;
+    t.setNum(row, KEY_OPENED, this.generation);
+    t.setNum(row, KEY_UNTIL, now + CREDENTIAL_TTL_MS);
+    t.setNum(row, HAS_KEY, secret ? 1 : 0);
+    this.long.delete(row);
+    if (!secret) t.setText(row, KEY, "");
+    else if (!t.setText(row, KEY, secret.reveal())) this.long.set(row, secret);
+    return { ok: true, secret };
   }
 
   private open(row: Sealed, ad: Uint8Array, now: number): Secret {
@@ -77,8 +84,13 @@ export class Credentials {
   /** Expired keys leave memory within a TTL, not whenever their user comes back. */
   private sweep(now: number): void {
     this.nextSweep = now + CREDENTIAL_TTL_MS / 4;
-    for (const users of this.cache.values()) {
-      for (const [userId, v] of users) if (v.until <= now && users.delete(userId)) this.size--;
-    }
+    const t = this.table;
+    t.forEach((_key, row) => {
+      if (t.num(row, HAS_KEY) === 0 || t.num(row, KEY_UNTIL) > now) return;
+      t.setNum(row, HAS_KEY, 0);
+      t.setNum(row, KEY_UNTIL, 0);
+      t.setText(row, KEY, "");
+      this.long.delete(row);
+    });
   }
 }

@@ -63,7 +63,7 @@ export function createLane(d: LaneDeps): Lane {
       const instance = found.instance;
       const sessionId = field(head, "mcp-session-id");
       if (sessionId !== null && !d.sessions.check(service.name, sessionId, instance.ref).ok) return null;
-      const cred = d.credentials.get(instance.userId, service.name);
+      const cred = d.credentials.get(instance);
       if (!cred.ok) return null;
       const inject = service.credential?.inject;
       const lines = requestLines(head.fields, field(head, "connection"), {
@@ -81,7 +81,7 @@ export function createLane(d: LaneDeps): Lane {
       }
       // Last, as it is the one step that counts: a request that takes the full path after
       // it would be counted twice.
-      if (!d.limiter.take(instance.ref, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute)).ok) return null;
+      if (!d.limiter.take(instance.row, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute)).ok) return null;
 
       const port = (Bun.peek(acquiring) as { port: number }).port;
       const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc: null, bytesIn: body.byteLength };

@@ -78,7 +78,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
 
     // 2. Rate limit per instance.
     const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
-    const allowed = d.limiter.take(instance.ref, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute));
+    const allowed = d.limiter.take(instance.row, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute));
     if (!allowed.ok) {
       return failed(
         ctx,
@@ -107,7 +107,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     }
 
     // 3–4. The user's credential in, everything the client could spoof out.
-    const cred = d.credentials.get(instance.userId, service.name);
+    const cred = d.credentials.get(instance);
     if (!cred.ok) return failed(ctx, sinks, { status: 500, code: cred.code, message: cred.message });
     const inject = service.credential?.inject;
     const headers = requestHeaders(req.headers, {

@@ -10,6 +10,7 @@ import { StoreEpoch } from "./epoch.ts";
 import { createLane } from "./fastLane.ts";
 import { bindOffPorts } from "./offPorts.ts";
 import { createHandler, type StdioHandler } from "./handle.ts";
+import { InstanceTable } from "./instanceTable.ts";
 import { Metrics, type InstanceMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rateLimit.ts";
 import { Resolver } from "./resolve.ts";
@@ -64,11 +65,12 @@ export interface Proxy {
 export function createProxy(deps: ProxyDeps): Proxy {
   const now = deps.now ?? Date.now;
   const epoch = new StoreEpoch(deps.store);
-  const resolver = new Resolver(deps.store);
-  const credentials = new Credentials(deps.store, deps.keyring, now, deps.reloadKeyring);
+  const instances = new InstanceTable();
+  const resolver = new Resolver(deps.store, instances);
+  const credentials = new Credentials(deps.store, deps.keyring, now, instances, deps.reloadKeyring);
   epoch.onChange(() => (resolver.clear(), credentials.clear()));
   const sessions = new SessionTable(now);
-  const metrics = new Metrics(now, (s) => sessions.countFor(s));
+  const metrics = new Metrics(now, (s) => sessions.countFor(s), instances);
   const audit = new AuditWriter(deps.store);
   const shared = {
     registry: deps.registry,
@@ -78,7 +80,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     epoch,
     resolver,
     credentials,
-    limiter: new RateLimiter(now),
+    limiter: new RateLimiter(instances, now),
     sessions,
     audit,
     metrics,

@@ -1,4 +1,6 @@
 import type { ServiceMetrics } from "../control/types.ts";
+import { userOfRef } from "../accounts/instanceId.ts";
+import { BYTES_IN, BYTES_OUT, ERRORS, LAST_SEEN, REF, REQUESTS, SERVICE, type InstanceTable } from "./instanceTable.ts";
 
 /** Latency bucket upper bounds in ms (Prometheus histogram `le`, in seconds on output). */
 export const LATENCY_BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000] as const;
@@ -42,7 +44,8 @@ export interface InstanceMetrics extends Totals {
 
 export interface Observation {
   service: string;
-  instance: { ref: string; userId: string } | null;
+  /** the instance's InstanceTable row */
+  instance: { row: number } | null;
   status: number;
   latencyMs: number;
   bytesIn: number;
@@ -64,11 +67,12 @@ const bucketOf = (ms: number) => {
  */
 export class Metrics {
   private readonly services = new Map<string, ServiceStats>();
-  private readonly instances = new Map<string, InstanceMetrics>();
 
+  /** Per-instance counters live in the instances' InstanceTable rows. */
   constructor(
     private readonly now: () => number,
     private readonly activeSessions: (service: string) => number,
+    private readonly instances: InstanceTable,
   ) {}
 
   private stats(service: string): ServiceStats {
@@ -94,18 +98,17 @@ export class Metrics {
     slot.requests++;
     slot.buckets[b]!++;
     if (o.error) slot.errors++;
-    if (o.instance) {
-      let m = this.instances.get(o.instance.ref);
-      if (!m) {
-        m = { ref: o.instance.ref, service: o.service, userId: o.instance.userId, requests: 0, errors: 0, bytesIn: 0, bytesOut: 0, lastSeen: now };
-        this.instances.set(o.instance.ref, m);
-      }
-      m.requests++;
-      m.bytesIn += o.bytesIn;
-      m.bytesOut += o.bytesOut;
-      m.lastSeen = now;
-      if (o.error) m.errors++;
-    }
+    if (o.instance) this.recordInstance(o, now);
+  }
+
+  private recordInstance(o: Observation, now: number): void {
+    const t = this.instances;
+    const row = o.instance!.row;
+    t.addNum(row, REQUESTS, 1);
+    t.addNum(row, BYTES_IN, o.bytesIn);
+    t.addNum(row, BYTES_OUT, o.bytesOut);
+    t.setNum(row, LAST_SEEN, now);
+    if (o.error) t.addNum(row, ERRORS, 1);
   }
 
   snapshot(service: string): ServiceMetrics {
@@ -139,7 +142,23 @@ export class Metrics {
   }
 
   instanceList(): InstanceMetrics[] {
-    return [...this.instances.values()].map((m) => ({ ...m }));
+    const t = this.instances;
+    const list: InstanceMetrics[] = [];
+    t.forEach((_key, row) => {
+      if (t.num(row, REQUESTS) === 0) return;
+      const ref = t.text(row, REF);
+      list.push({
+        ref,
+        service: t.serviceName(t.num(row, SERVICE)),
+        userId: userOfRef(ref),
+        requests: t.num(row, REQUESTS),
+        errors: t.num(row, ERRORS),
+        bytesIn: t.num(row, BYTES_IN),
+        bytesOut: t.num(row, BYTES_OUT),
+        lastSeen: t.num(row, LAST_SEEN),
+      });
+    });
+    return list;
   }
 
   prometheus(): string {
@@ -174,12 +193,13 @@ export class Metrics {
       out.push(`mcpd_request_duration_seconds_sum{service="${esc(svc)}"} ${s.latencySumMs / 1000}`);
       out.push(`mcpd_request_duration_seconds_count{service="${esc(svc)}"} ${s.requests}`);
     }
+    const instances = this.instanceList();
     head("mcpd_instance_requests_total", "counter", "Requests per instance (by its public ref).");
-    for (const m of this.instances.values()) {
+    for (const m of instances) {
       out.push(`mcpd_instance_requests_total{service="${esc(m.service)}",instance="${esc(m.ref)}",user="${esc(m.userId)}"} ${m.requests}`);
     }
     head("mcpd_instance_errors_total", "counter", "Failed requests per instance.");
-    for (const m of this.instances.values()) {
+    for (const m of instances) {
       out.push(`mcpd_instance_errors_total{service="${esc(m.service)}",instance="${esc(m.ref)}",user="${esc(m.userId)}"} ${m.errors}`);
     }
     return out.join("\n") + "\n";

@@ -1,7 +1,8 @@
 /**
- * Per-instance token buckets. One small mutable entry per instance and no allocation per
- * request: at 10,000 users every object kept per instance shows in the daemon's memory.
+ * Per-instance token buckets: two numbers in the instance's row and no allocation per
+ * request. At 10,000 users every object kept per instance shows in the daemon's memory.
  */
+import { AT, BUCKET, TOKENS, type InstanceTable } from "./instanceTable.ts";
 
 export interface Bucket {
   tokens: number;
@@ -44,35 +45,30 @@ export function take(b: Bucket, now: number, p: RatePolicy): TakeResult {
   return { ok: false, retryAfterSec: Math.max(1, Math.ceil((1 - tokens) / (p.requestsPerMinute / 60_000) / 1000)) };
 }
 
-/** Buckets full again are dropped this often, so memory follows active instances only. */
-const SWEEP_MS = 60_000;
-
-/** A bucket with the policy it was last used under (the sweep needs it to know when it is full). */
-type Entry = Bucket & RatePolicy;
-
+/** Token buckets in the instances' InstanceTable rows (TOKENS, AT). */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Entry>();
-  private lastSweep: number;
+  /** The bucket being taken from, copied in and out of its row, with the policy of this request. */
+  private readonly scratch: Bucket & RatePolicy = { tokens: 0, at: 0, requestsPerMinute: 0, burst: 0 };
 
-  constructor(private readonly now: () => number) {
-    this.lastSweep = now();
-  }
+  constructor(
+    private readonly table: InstanceTable,
+    private readonly now: () => number,
+  ) {}
 
-  /** One request by `key` (an instance ref) at `requestsPerMinute` with `burst`. */
-  take(key: string, requestsPerMinute: number, burst: number): TakeResult {
+  /** One request by the instance on `row` at `requestsPerMinute` with `burst` (a reloaded config applies at once). */
+  take(row: number, requestsPerMinute: number, burst: number): TakeResult {
     const now = this.now();
-    if (now - this.lastSweep > SWEEP_MS) this.sweep(now);
-    let e = this.buckets.get(key);
-    if (!e) this.buckets.set(key, (e = { tokens: burst, at: now, requestsPerMinute, burst }));
-    // A reloaded config applies from the next request on.
-    e.requestsPerMinute = requestsPerMinute;
-    e.burst = burst;
-    return take(e, now, e);
-  }
-
-  /** Buckets that refilled are forgotten: a new one starts full, which is the same. */
-  private sweep(now: number): void {
-    this.lastSweep = now;
-    for (const [key, e] of this.buckets) if (refilled(e, now, e) >= e.burst - 1) this.buckets.delete(key);
+    const t = this.table;
+    const b = this.scratch;
+    const used = t.num(row, BUCKET) === 1;
+    b.tokens = used ? t.num(row, TOKENS) : burst;
+    b.at = used ? t.num(row, AT) : now;
+    b.requestsPerMinute = requestsPerMinute;
+    b.burst = burst;
+    const result = take(b, now, b);
+    t.setNum(row, BUCKET, 1);
+    t.setNum(row, TOKENS, b.tokens);
+    t.setNum(row, AT, b.at);
+    return result;
   }
 }

@@ -1,11 +1,14 @@
-import { hashInstanceId } from "../accounts/instanceId.ts";
+import { hashInstanceId, userOfRef } from "../accounts/instanceId.ts";
 import type { Store } from "../store/index.ts";
+import { CHECK, REF, RESOLVED, REVOKED, SERVICE, SUSPENDED, type InstanceTable } from "./instanceTable.ts";
+import { hexCheck, hexKey } from "./numberKey.ts";
 
-/** What an instance id grants: one user, one service. `ref` is its public name for logs. */
+/** What an instance id grants: one user, one service. `ref` is its public name for logs; `row` its InstanceTable row. */
 export interface Instance {
   ref: string;
   userId: string;
   service: string;
+  row: number;
 }
 
 export type Resolution =
@@ -20,51 +23,57 @@ const UNKNOWN = {
   message: "no such instance URL; ask for your instance URL again (mcpd user list)",
 } as const;
 
-/** Enough for every live instance of a large install; past it the cache starts over. */
-const CACHE_MAX = 50_000;
-
-/** One object per known instance (it is also the Instance handed out): 10,000 users keep 10,000 of them. */
-type Cached = Instance & { revoked: boolean; suspended: boolean };
-
 /**
  * Instance id → instance. The id is hashed (SHA-256) and looked up by hash: the store
  * never holds ids, and an index lookup on a hash takes the same time however much of a
- * guess is right. Known ids are cached (cleared by StoreEpoch on any outside change);
- * unknown ids are not, so guessing can't fill memory.
+ * guess is right. Known instances get a row in the InstanceTable, read again from the
+ * store after `clear()` (StoreEpoch: any outside change); unknown ids get nothing, so
+ * guessing can't fill memory.
  */
 export class Resolver {
-  private readonly cache = new Map<string, Cached>();
-  /** Service names as first seen, so cached instances share one string per service. */
-  private readonly names = new Map<string, string>();
+  /** Rows resolved in an older generation are read from the store again before use. */
+  private generation = 1;
 
-  constructor(private readonly store: Pick<Store, "instances" | "users">) {}
+  constructor(
+    private readonly store: Pick<Store, "instances" | "users">,
+    private readonly table: InstanceTable,
+  ) {}
 
   clear(): void {
-    this.cache.clear();
+    this.generation++;
   }
 
   resolve(instanceId: string, service: string): Resolution {
     const hash = hashInstanceId(instanceId);
-    // Keyed by service too: a known id on the wrong service always takes the same path as
-    // an unknown id (one indexed lookup, nothing cached), so neither body nor timing differs.
-    const key = `${service}\u0000${hash}`;
-    let c = this.cache.get(key);
-    if (!c) {
-      const row = this.store.instances.findByHash(hash);
-      if (!row || row.service !== service) return UNKNOWN;
-      const user = this.store.users.get(row.userId);
-      let name = this.names.get(row.service);
-      if (name === undefined) this.names.set(row.service, (name = row.service));
-      c = { ref: row.ref, userId: row.userId, service: name, revoked: row.revokedAt !== null || !user, suspended: user?.suspended ?? false };
-      if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(key, c);
+    const key = hexKey(hash);
+    const check = hexCheck(hash);
+    const t = this.table;
+    let row = t.find(key);
+    if (row >= 0 && (t.num(row, CHECK) !== check || t.num(row, RESOLVED) !== this.generation)) row = -1;
+    if (row >= 0 && t.serviceName(t.num(row, SERVICE)) !== service) {
+      // A known id on the wrong service takes the same path as an unknown id (one indexed
+      // lookup), so neither body nor timing tells it apart.
+      this.store.instances.findByHash(hash);
+      return UNKNOWN;
     }
-    if (c.revoked) {
-      return { ok: false, status: 403, code: "revoked", instance: c, message: `instance ${c.ref} was revoked; ask for a new instance URL` };
+    if (row < 0) {
+      const found = this.store.instances.findByHash(hash);
+      if (!found || found.service !== service || userOfRef(found.ref) !== found.userId) return UNKNOWN;
+      const user = this.store.users.get(found.userId);
+      row = t.insert(key);
+      // A different instance on this row (52 bits alike, by chance) gives it up: the row is
+      // this instance's from now on, counters and opened key starting over.
+      if (t.num(row, CHECK) !== check) (t.reset(row), t.setNum(row, CHECK, check));
+      t.setNum(row, SERVICE, t.serviceIndex(service));
+      t.setNum(row, RESOLVED, this.generation);
+      t.setNum(row, REVOKED, found.revokedAt !== null || !user ? 1 : 0);
+      t.setNum(row, SUSPENDED, user?.suspended ? 1 : 0);
+      t.setText(row, REF, found.ref);
     }
-    if (c.suspended) {
-      return { ok: false, status: 403, code: "suspended", instance: c, message: `user ${c.userId} is suspended` };
-    }
-    return { ok: true, instance: c };
+    const ref = t.text(row, REF);
+    const instance = { ref, userId: userOfRef(ref), service, row };
+    if (t.num(row, REVOKED) === 1) return { ok: false, status: 403, code: "revoked", instance, message: `instance ${ref} was revoked; ask for a new instance URL` };
+    if (t.num(row, SUSPENDED) === 1) return { ok: false, status: 403, code: "suspended", instance, message: `user ${instance.userId} is suspended` };
+    return { ok: true, instance };
   }
 }

@@ -5,6 +5,9 @@
  * instance presenting it is answered exactly as for an unknown session.
  */
 
+import { numberCheck, numberKey } from "./numberKey.ts";
+import { RowTable } from "./rowTable.ts";
+
 export type SessionCheck =
   | { ok: true }
   /** never seen, or forgotten: answered like the service answers an unknown session */
@@ -12,22 +15,29 @@ export type SessionCheck =
   /** bound to another instance: same answer, plus an audit row */
   | { ok: false; reason: "mismatch" };
 
-/** A session with no request for this long is forgotten (clients open a new one on 404). */
 const BOUND: SessionCheck = Object.freeze({ ok: true });
 
+/** A session with no request for this long is forgotten (clients open a new one on 404). */
 export const SESSION_IDLE_MS = 6 * 60 * 60_000;
 const SWEEP_MS = 60_000;
 
-interface Binding {
-  instanceRef: string;
-  lastSeen: number;
-  /** open GET/SSE streams: a session with a live stream is not idle */
-  streams: number;
-}
+/**
+ * Row layout. A row is found by a 52-bit hash of "service\0id" and must match a second
+ * one (CHECK); the owning instance is kept as the same two hashes of its ref. A chance
+ * collision can only refuse a session (its client opens another), never lend one: the
+ * service itself still needs the exact id.
+ */
+const CHECK = 0;
+const OWNER = 1;
+const OWNER_CHECK = 2;
+const LAST_SEEN = 3;
+const STREAMS = 4;
+const SERVICE = 5;
 
 export class SessionTable {
-  /** service → session id → binding. Services are separate processes, so the same id under two services is two sessions. */
-  private readonly bound = new Map<string, Map<string, Binding>>();
+  /** Services are separate processes, so the same id under two services is two sessions. */
+  private readonly bound = new RowTable(6);
+  private readonly services: string[] = [];
   private readonly perService = new Map<string, number>();
   private readonly streamsPerService = new Map<string, number>();
   private nextSweep: number;
@@ -36,46 +46,56 @@ export class SessionTable {
     this.nextSweep = now() + SWEEP_MS;
   }
 
-  private binding(service: string, id: string): Binding | undefined {
-    return this.bound.get(service)?.get(id);
+  /** The row of the session, or -1. */
+  private row(service: string, id: string): number {
+    const name = `${service}\u0000${id}`;
+    const row = this.bound.find(numberKey(name));
+    return row >= 0 && this.bound.num(row, CHECK) === numberCheck(name) ? row : -1;
   }
 
   bind(service: string, id: string, instanceRef: string): void {
-    let ids = this.bound.get(service);
-    if (!ids) this.bound.set(service, (ids = new Map()));
+    const name = `${service}\u0000${id}`;
+    const key = numberKey(name);
     // First binding wins: a service that hands out a live id again must not move it.
-    if (ids.has(id)) return;
-    ids.set(ownCopy(id), { instanceRef, lastSeen: this.now(), streams: 0 });
+    if (this.bound.find(key) >= 0) return;
+    const row = this.bound.insert(key);
+    let index = this.services.indexOf(service);
+    if (index < 0) index = this.services.push(service) - 1;
+    this.bound.setNum(row, CHECK, numberCheck(name));
+    this.bound.setNum(row, OWNER, numberKey(instanceRef));
+    this.bound.setNum(row, OWNER_CHECK, numberCheck(instanceRef));
+    this.bound.setNum(row, LAST_SEEN, this.now());
+    this.bound.setNum(row, SERVICE, index);
     this.perService.set(service, (this.perService.get(service) ?? 0) + 1);
   }
 
   check(service: string, id: string, instanceRef: string): SessionCheck {
     this.maybeSweep();
-    const b = this.binding(service, id);
-    if (!b) return { ok: false, reason: "unknown" };
-    if (b.instanceRef !== instanceRef) return { ok: false, reason: "mismatch" };
-    b.lastSeen = this.now();
+    const row = this.row(service, id);
+    if (row < 0) return { ok: false, reason: "unknown" };
+    if (this.bound.num(row, OWNER) !== numberKey(instanceRef) || this.bound.num(row, OWNER_CHECK) !== numberCheck(instanceRef)) return { ok: false, reason: "mismatch" };
+    this.bound.setNum(row, LAST_SEEN, this.now());
     return BOUND;
   }
 
   /** Marks a stream open on the session; call the returned function when it ends. */
   streamOpened(service: string, id: string): () => void {
-    const b = this.binding(service, id);
-    if (!b) return () => {};
-    b.streams++;
+    const row = this.row(service, id);
+    if (row < 0) return () => {};
+    this.bound.addNum(row, STREAMS, 1);
     this.streamsPerService.set(service, (this.streamsPerService.get(service) ?? 0) + 1);
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      b.streams--;
-      b.lastSeen = this.now();
+      const row = this.row(service, id);
+      if (row >= 0) (this.bound.addNum(row, STREAMS, -1), this.bound.setNum(row, LAST_SEEN, this.now()));
       this.streamsPerService.set(service, (this.streamsPerService.get(service) ?? 1) - 1);
     };
   }
 
   forget(service: string, id: string): void {
-    if (this.bound.get(service)?.delete(id)) this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
+    if (this.row(service, id) >= 0 && this.bound.remove(numberKey(`${service}\u0000${id}`))) this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
   }
 
   /** Live sessions per service, for metrics. */
@@ -92,17 +112,11 @@ export class SessionTable {
     const now = this.now();
     if (now < this.nextSweep) return;
     this.nextSweep = now + SWEEP_MS;
-    for (const [service, ids] of this.bound) {
-      for (const [id, b] of ids) if (b.streams === 0 && now - b.lastSeen > SESSION_IDLE_MS) this.forget(service, id);
-    }
+    this.bound.forEach((key, row) => {
+      if (this.bound.num(row, STREAMS) !== 0 || now - this.bound.num(row, LAST_SEEN) <= SESSION_IDLE_MS) return;
+      const service = this.services[this.bound.num(row, SERVICE)]!;
+      this.bound.remove(key);
+      this.perService.set(service, (this.perService.get(service) ?? 1) - 1);
+    });
   }
-}
-
-/**
- * The id as a string of its own. An id read off a response head is a slice of that head's
- * text, and in Bun (JSC) a slice keeps its whole parent alive: kept as a key for hours, each
- * session would hold its service's entire answer head. A JSON round trip makes a flat copy.
- */
-function ownCopy(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
 }

@@ -5,6 +5,7 @@ import { rotateInstance } from "../../src/accounts/rotateInstance.ts";
 import { hashInstanceId } from "../../src/accounts/instanceId.ts";
 import { listAccounts } from "../../src/accounts/listAccounts.ts";
 import { Secret } from "../../src/crypto/secret.ts";
+import { InstanceTable } from "../../src/proxy/instanceTable.ts";
 import { Resolver } from "../../src/proxy/resolve.ts";
 import { openStore } from "../../src/store/index.ts";
 import { demoConfig, world, type World } from "./world.ts";
@@ -22,7 +23,7 @@ async function onboard(w: World, userId: string, service = "demo") {
 /** The proxy's own lookup, on a second connection as the running daemon would have. */
 function resolverOf(w: World) {
   const daemonStore = openStore(w.dbFile);
-  return { resolve: (id: string, service = "demo") => new Resolver(daemonStore).resolve(id, service), close: () => daemonStore.close() };
+  return { resolve: (id: string, service = "demo") => new Resolver(daemonStore, new InstanceTable()).resolve(id, service), close: () => daemonStore.close() };
 }
 
 describe("instance rotate", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { instanceUrl, proxyAddress } from "../../src/accounts/instanceUrl.ts";
-import { hashInstanceId, newInstanceId, refOf, USER_ID_PATTERN } from "../../src/accounts/instanceId.ts";
+import { hashInstanceId, newInstanceId, refOf, USER_ID_PATTERN, userOfRef } from "../../src/accounts/instanceId.ts";
 import { defaultUserId, sanitizeUserId } from "../../src/accounts/userId.ts";
 
 const demo = { name: "demo", mcpPath: "/mcp" };
@@ -34,6 +34,12 @@ describe("instance ids", () => {
     const ref = refOf("fig", "alice", hashInstanceId(id!));
     expect(ref).toMatch(/^fig_alice_[0-9a-f]{8}$/);
     expect(id!.includes(ref.slice(-8))).toBe(false);
+  });
+
+  test("a ref gives back its user id, whatever dots and dashes the id has", () => {
+    for (const user of ["alice", "Jane-Doe", "john.smith", "a", "x".repeat(64), "9-lives.v2"]) {
+      expect(userOfRef(refOf("fig", user, hashInstanceId(newInstanceId("fig", user))))).toBe(user);
+    }
   });
 });
 

@@ -1,9 +1,21 @@
 import { expect, test } from "bun:test";
+import { InstanceTable, REF, SERVICE } from "../../src/proxy/instanceTable.ts";
 import { Metrics } from "../../src/proxy/metrics.ts";
+
+/** A table holding one instance, as the resolver leaves it. */
+function oneInstance(): { table: InstanceTable; row: number } {
+  const table = new InstanceTable();
+  const row = table.insert(1);
+  table.setText(row, REF, "fig_alice_1234abcd");
+  table.setNum(row, SERVICE, table.serviceIndex("figma"));
+  return { table, row };
+}
+
+const { table, row } = oneInstance();
 
 const obs = (over: Partial<Parameters<Metrics["record"]>[0]> = {}) => ({
   service: "figma",
-  instance: { ref: "fig_alice_1234abcd", userId: "alice" },
+  instance: { row },
   status: 200,
   latencyMs: 3,
   bytesIn: 100,
@@ -14,7 +26,7 @@ const obs = (over: Partial<Parameters<Metrics["record"]>[0]> = {}) => ({
 
 test("a snapshot counts requests, errors, bytes, rates and percentiles", () => {
   let now = 1_000_000;
-  const m = new Metrics(() => now, () => 2);
+  const m = new Metrics(() => now, () => 2, oneInstance().table);
   for (let i = 0; i < 98; i++) m.record(obs());
   m.record(obs({ status: 502, error: true, latencyMs: 900 }));
   m.record(obs({ status: 200, latencyMs: 40 }));
@@ -26,11 +38,11 @@ test("a snapshot counts requests, errors, bytes, rates and percentiles", () => {
 });
 
 test("an unknown service has zero metrics", () => {
-  expect(new Metrics(() => 0, () => 0).snapshot("none")).toMatchObject({ requests: 0, p50Ms: null, p99Ms: null });
+  expect(new Metrics(() => 0, () => 0, new InstanceTable()).snapshot("none")).toMatchObject({ requests: 0, p50Ms: null, p99Ms: null });
 });
 
 test("Prometheus text has per-service counters, a histogram and per-instance counters by ref", () => {
-  const m = new Metrics(() => 5_000, () => 1);
+  const m = new Metrics(() => 5_000, () => 1, table);
   m.record(obs());
   m.record(obs({ status: 503, error: true }));
   const text = m.prometheus();

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { InstanceTable } from "../../src/proxy/instanceTable.ts";
 import { defaultBurst, RateLimiter, take } from "../../src/proxy/rateLimit.ts";
 
 const policy = { requestsPerMinute: 60, burst: 3 };
@@ -28,12 +29,14 @@ test("the default burst lets a client connect and is ten seconds' worth for busy
   expect(defaultBurst(3)).toBe(3);
 });
 
-test("buckets are per key", () => {
+test("buckets are per instance", () => {
   let now = 0;
-  const limiter = new RateLimiter(() => now);
-  expect(limiter.take("a", 1, 1).ok).toBe(true);
-  expect(limiter.take("a", 1, 1).ok).toBe(false);
-  expect(limiter.take("b", 1, 1).ok).toBe(true);
+  const table = new InstanceTable();
+  const [a, b] = [table.insert(1), table.insert(2)];
+  const limiter = new RateLimiter(table, () => now);
+  expect(limiter.take(a, 1, 1).ok).toBe(true);
+  expect(limiter.take(a, 1, 1).ok).toBe(false);
+  expect(limiter.take(b, 1, 1).ok).toBe(true);
   now = 61_000;
-  expect(limiter.take("a", 1, 1).ok).toBe(true);
+  expect(limiter.take(a, 1, 1).ok).toBe(true);
 });

@@ -163,7 +163,9 @@ describe("supervisor", () => {
 
   test("a child that stops answering its probe is restarted", async () => {
     const port = await freePort();
-    const { sup, changes } = await supervise([{ name: "sick", port, args: ["--sick-after", "300"] }]);
+    // The path below needs a first probe that passes before the child turns sick: 300 ms
+    // was too close on a busy 2-core box (it failed once in a full run).
+    const { sup, changes } = await supervise([{ name: "sick", port, args: ["--sick-after", "1000"] }]);
     sup.startAll();
     await waitFor(() => changes.some((c) => c.to === "restarting"), { what: "a restart for failed probes" });
     const path = changes.map((c) => c.to);

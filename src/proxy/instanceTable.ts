@@ -5,7 +5,8 @@ import { RowTable } from "./rowTable.ts";
  * the resolver, the opened key, the token bucket and the counters each own some fields
  * of it. One row and one index slot per instance, rather than one per step, is what keeps
  * 10,000 users within a few MB (see rowTable.ts). Rows are never dropped: they are
- * bounded by the instances in the store, as the per-instance counters always were.
+ * bounded by the instances the store has held since the daemon started, as the
+ * per-instance counters always were.
  */
 
 // Numbers. The row's key is the first 52 bits of the instance id's SHA-256; CHECK holds

@@ -1,6 +1,6 @@
 /**
- * A string as a 52-bit number, for keying a RowTable: a Map keyed by numbers keeps no
- * object per entry. Two 32-bit hashes under seeds drawn at start, so nobody can pick
+ * A string as a 52-bit number, for keying a RowTable (its index holds numbers, so a row
+ * keeps no string alive). Two 32-bit hashes under seeds drawn at start, so nobody can pick
  * strings that collide in advance. Collisions are still possible by chance, so a table
  * whose rows grant anything also stores `numberCheck` of the string and compares it on
  * every hit: 104 bits must match.

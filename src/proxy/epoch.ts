@@ -1,16 +1,23 @@
 import type { Store } from "../store/index.ts";
+import { WAL_HEADER_WORDS } from "../store/walHeader.ts";
 
 /**
  * Drops the proxy's caches the moment another connection (a CLI command: user remove,
- * instance rotate, key rotate) commits to the store. `PRAGMA data_version` costs about a
- * microsecond, so it is checked on every request: a revocation takes effect on the next
- * request, not after a cache TTL.
+ * instance rotate, key rotate) commits to the store, so a revocation takes effect on the
+ * next request, not after a cache TTL. Checked on every request: while the WAL-index
+ * header reads as it did, nothing was committed and the check is a dozen memory loads;
+ * once it moves (any commit, the daemon's own audit rows included) `PRAGMA data_version`
+ * says whether another connection's commit was among them.
  */
 export class StoreEpoch {
   private seen: number;
+  /** the WAL-index header as it read the last time SQLite was asked */
+  private readonly header = new Int32Array(WAL_HEADER_WORDS);
   private readonly listeners: Array<() => void> = [];
 
-  constructor(private readonly store: Pick<Store, "dataVersion">) {
+  constructor(private readonly store: Pick<Store, "dataVersion" | "walHeader">) {
+    const live = store.walHeader();
+    if (live) this.header.set(live);
     this.seen = store.dataVersion();
   }
 
@@ -20,8 +27,20 @@ export class StoreEpoch {
 
   /** Call once per request, before any cache is read. */
   check(): void {
+    const live = this.store.walHeader();
+    if (live) {
+      if (this.unchanged(live)) return;
+      // Copied before SQLite is asked: a commit landing in between moves the header again.
+      this.header.set(live);
+    }
     const v = this.store.dataVersion();
     if (v !== this.seen) this.invalidate(v);
+  }
+
+  private unchanged(live: Int32Array): boolean {
+    const h = this.header;
+    for (let i = 0; i < WAL_HEADER_WORDS; i++) if (live[i] !== h[i]) return false;
+    return true;
   }
 
   /** For changes the daemon itself makes on its own connection, which data_version does not count. */

@@ -3,6 +3,7 @@ import { UsersRepo } from "./users.ts";
 import { CredentialsRepo } from "./credentials.ts";
 import { InstancesRepo } from "./instances.ts";
 import { AuditRepo } from "./audit.ts";
+import { mapWalHeader } from "./walHeader.ts";
 
 export interface Store {
   db: Db;
@@ -17,12 +18,18 @@ export interface Store {
    * to drop cached instances and credentials the moment a user is removed or rotated.
    */
   dataVersion(): number;
+  /**
+   * A live view of the WAL-index header, which any commit rewrites: while it reads the
+   * same, dataVersion has not moved. Null when there is none to watch, and once closed.
+   */
+  walHeader(): Int32Array | null;
   close(): void;
 }
 
 export function openStore(file: string): Store {
   const db = openDb(file);
   const version = db.prepare("PRAGMA data_version").pluck();
+  let header = mapWalHeader(file);
   return {
     db,
     users: new UsersRepo(db),
@@ -31,7 +38,11 @@ export function openStore(file: string): Store {
     audit: new AuditRepo(db),
     tx: (fn) => writeTx(db, fn),
     dataVersion: () => version.get() as number,
-    close: () => db.close(),
+    walHeader: () => header,
+    close: () => {
+      header = null;
+      db.close();
+    },
   };
 }
 

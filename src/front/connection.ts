@@ -21,6 +21,14 @@ const SERVICE_IDLE_SEC = 4;
 const KEEPALIVE_CHUNK = Buffer.concat([Buffer.from(`${KEEPALIVE.byteLength.toString(16)}\r\n`), KEEPALIVE, Buffer.from("\r\n")]);
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
+/** A head (latin1, as HTTP heads are) and the bytes after it, in one buffer: one write, one allocation. */
+function withHead(head: string, body: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(head.length + body.byteLength);
+  out.write(head, 0, "latin1");
+  out.set(body, head.length);
+  return out;
+}
+
 /** A request the lane took, on its way to the service and back. */
 interface Fast {
   ex: Exchange;
@@ -90,7 +98,8 @@ export class ClientConnection implements LinkOwner {
       if (n === d.byteLength) return;
       d = d.subarray(n);
     }
-    this.input = this.input ? Buffer.concat([this.input, d]) : Buffer.from(d);
+    // Bun hands each read its own buffer, so it can be kept as it is.
+    this.input = this.input ? Buffer.concat([this.input, d]) : d;
     if (this.input.byteLength > MAX_QUEUED_BYTES) return this.drop();
     if (this.mode === "idle") this.next();
   }
@@ -194,7 +203,7 @@ export class ClientConnection implements LinkOwner {
     const f: Fast = { ex, raw, method, res: null, pending: null, frame: null, boundary: null, heard: false, timer: null, keepalive: null };
     this.fast = f;
     if (ex.timeoutMs > 0) f.timer = setTimeout(() => this.fastTimedOut(f), ex.timeoutMs);
-    link.send(Buffer.concat([Buffer.from(ex.head, "latin1"), body]));
+    link.send(withHead(ex.head, body));
     if (!link.out.empty) this.sock.pause();
   }
 
@@ -204,7 +213,7 @@ export class ClientConnection implements LinkOwner {
     f.heard = true;
     let buf = f.pending ? Buffer.concat([f.pending, d]) : d;
     f.pending = null;
-    let head: Buffer | null = null;
+    let head: string | null = null;
     let at = 0;
     while (!f.res) {
       const h = parseHead(buf.subarray(at), "response");
@@ -222,7 +231,7 @@ export class ClientConnection implements LinkOwner {
       f.frame = BodyFrame.of(h, noBody);
       // An answer framed by the service closing its connection ends the client's too.
       if (!noBody && !f.frame.chunked && h.contentLength < 0) this.closeAfter = true;
-      head = Buffer.from(`${a.head}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`, "latin1");
+      head = `${a.head}${this.closeAfter ? "connection: close\r\n" : ""}\r\n`;
       if (a.sse && f.frame.chunked) this.keepAlive(f);
     }
     const frame = f.frame!;
@@ -233,7 +242,7 @@ export class ClientConnection implements LinkOwner {
       return this.fastBroke(f);
     }
     const body = buf.subarray(at, end);
-    this.send(head ? (body.byteLength ? Buffer.concat([head, body]) : head) : body);
+    this.send(head === null ? body : withHead(head, body));
     if (end < buf.byteLength) this.dropService(true); // bytes past the answer: this connection can't be trusted
     if (frame.done) this.fastDone(f);
   }

@@ -13,6 +13,8 @@ export interface RpcPeek {
 const FULL_PARSE_MAX_BYTES = 256 * 1024;
 const HEAD_SCAN_BYTES = 4096;
 
+const utf8 = new TextDecoder();
+
 const asId = (v: unknown): string | number | null => (typeof v === "string" || typeof v === "number" ? v : null);
 
 /**
@@ -25,7 +27,7 @@ export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek |
   if (body.length > FULL_PARSE_MAX_BYTES) return scanHead(body);
   let msg: unknown;
   try {
-    msg = JSON.parse(new TextDecoder().decode(body));
+    msg = JSON.parse(utf8.decode(body));
   } catch {
     return null;
   }
@@ -44,7 +46,7 @@ export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek |
 }
 
 function scanHead(body: Uint8Array): RpcPeek | null {
-  const head = new TextDecoder().decode(body.subarray(0, HEAD_SCAN_BYTES));
+  const head = utf8.decode(body.subarray(0, HEAD_SCAN_BYTES));
   if (!/"jsonrpc"\s*:\s*"2\.0"/.test(head)) return null;
   const method = /"method"\s*:\s*"([^"\\]{1,200})"/.exec(head)?.[1] ?? null;
   const tool = method === "tools/call" ? (/"name"\s*:\s*"([^"\\]{1,200})"/.exec(head)?.[1] ?? null) : null;

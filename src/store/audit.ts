@@ -31,10 +31,11 @@ export class AuditRepo {
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO audit (ts, user_id, service, instance, method, tool, status, latency_ms, bytes_in, bytes_out, event)
-       VALUES (@ts, @userId, @service, @instance, @method, @tool, @status, @latencyMs, @bytesIn, @bytesOut, @event)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // Positional: binding by name costs a property lookup per column through N-API.
     this.writeMany = db.transaction((rows: AuditEntry[]) => {
-      for (const r of rows) this.insert.run(r);
+      for (const r of rows) this.insert.run(r.ts, r.userId, r.service, r.instance, r.method, r.tool, r.status, r.latencyMs, r.bytesIn, r.bytesOut, r.event);
     });
   }
 

@@ -14,6 +14,7 @@ import { hashInstanceId, refOf } from "../src/accounts/instanceId.ts";
 import { closedLoop } from "./lib/load.ts";
 import { RawSession, openSdkClient, sdkCall, type Target } from "./lib/mcp.ts";
 import { ensureNginx, startNginx } from "./lib/nginx.ts";
+import { startBunPipe } from "./lib/bunPipe.ts";
 import { startStdioGateways, type Gateway } from "./lib/gateways.ts";
 import { fixed, int, oneLine, ratio, table } from "./lib/table.ts";
 import { stampEvents } from "./lib/sse.ts";
@@ -107,6 +108,10 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
   } else {
     contenders.push({ name: "nginx", unavailable: nginxBin.unavailable, proxyPids: () => [], servicePids: () => [] });
   }
+
+  // Not a proxy anyone would deploy: the floor under one written on Bun, mcpd included.
+  const pipe = await startBunPipe(svc.port);
+  contenders.push({ name: "bun pipe", target: { url: `${pipe.url}/mcp`, headers: directHeaders }, proxyPids: () => [pipe.proc.pid], servicePids: () => [svcPid] });
 
   const gateways: Gateway[] = await startStdioGateways({ mcpdArgv: mcpd.argv, key, install: !QUICK, log });
   for (const g of gateways) {
@@ -202,6 +207,12 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
       verdicts.push(`${mode}: mcpd added CPU ${fixed(m.proxyCpuPerReq, 3)} ms/req vs nginx ${fixed(n.proxyCpuPerReq, 3)} (target <= nginx): ${m.proxyCpuPerReq <= n.proxyCpuPerReq ? "MET" : "NOT MET"}`);
       verdicts.push(`${mode}: mcpd added p50 ${fixed(m.p50 - d.p50)} ms vs nginx ${fixed(n.p50 - d.p50)} ms (target <= nginx): ${m.p50 - d.p50 <= n.p50 - d.p50 ? "MET" : "NOT MET"}`);
     }
+    const p = summaryOf(tallies.get(`${mode}/bun pipe`));
+    if (d && m && p) {
+      verdicts.push(
+        `${mode}: the floor on Bun, a byte pipe with no HTTP: ${fixed(p.proxyCpuPerReq, 3)} ms/req CPU${n ? ` (nginx in all: ${fixed(n.proxyCpuPerReq, 3)})` : ""}, ${ratio(p.rps, d.rps)} direct; mcpd's own work on top: ${fixed(m.proxyCpuPerReq - p.proxyCpuPerReq, 3)} ms/req`,
+      );
+    }
   }
   console.log("");
   console.log(
@@ -217,7 +228,7 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
   }
   console.log("");
   for (const v of verdicts) console.log(v);
-  console.log(`(proxy CPU = utime+stime delta from /proc of the proxy's processes / requests: the mcpd daemon; nginx master+worker; the gateway's node process. Direct adds none by definition.)`);
+  console.log(`(proxy CPU = utime+stime delta from /proc of the proxy's processes / requests: the mcpd daemon; nginx master+worker; the Bun pipe's process; the gateway's node process. Direct adds none by definition.)`);
 
   function summaryOf(t: Tally | undefined) {
     if (!t || t.requests === 0) return undefined;

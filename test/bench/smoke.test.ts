@@ -26,6 +26,8 @@ describe("bench scripts (quick smoke run)", () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/client\s+target\s+req\/s/);
       expect(r.stdout).toMatch(/\n(sdk|raw)\s+mcpd\s/);
+      // The floor on Bun needs nothing installed, so it always has figures.
+      expect(r.stdout).toMatch(/\nraw\s+bun pipe\s+[\d,]+\s/);
       expect(r.stdout).toContain("streaming: slow_count");
     },
     150_000,

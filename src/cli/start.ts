@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { runDaemon } from "../daemon/index.ts";
+import { AUDIT_DAYS_DEFAULT } from "../daemon/auditRetention.ts";
 import { startDetached } from "../daemon/detach.ts";
 import { proxyAddress } from "../accounts/instanceUrl.ts";
 import { McpdError } from "../util/errors.ts";
@@ -13,6 +14,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value.toLowerCase()];
 }
 
+/** `--audit-days`, else MCPD_AUDIT_DAYS: whole days of audit rows to keep, 0 for all of them. */
+function auditDaysOf(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const [text, from] = flag !== undefined ? [flag, "--audit-days"] : [env.MCPD_AUDIT_DAYS, "MCPD_AUDIT_DAYS"];
+  if (text === undefined || text === "") return AUDIT_DAYS_DEFAULT;
+  if (!/^\d{1,6}$/.test(text.trim())) throw new McpdError("usage", `${from} ${text}: give a whole number of days to keep audit rows, or 0 to keep them all`);
+  return Number(text);
+}
+
 export function registerStart(program: Command): void {
   program
     .command("start")
@@ -22,8 +31,10 @@ export function registerStart(program: Command): void {
     .option("--detach", "run in the background; print the proxy URL and pid, then exit")
     .option("--tui", "show the health view in this terminal while running")
     .option("--allow-origin <origin>", "a browser origin (scheme://host[:port]) allowed to call instance URLs besides loopback ones; repeatable", collect, [] as string[])
-    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[] }, cmd: Command) => {
+    .option("--audit-days <days>", `keep audit rows this many days; 0 keeps them all (env MCPD_AUDIT_DAYS; default ${AUDIT_DAYS_DEFAULT})`)
+    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[]; auditDays?: string }, cmd: Command) => {
       const paths = pathsOf(cmd);
+      const auditDays = auditDaysOf(opts.auditDays, process.env);
       // The same address `mcpd user add` prints URLs for, so both agree without flags.
       const { host, port } = proxyAddress(opts, process.env, { listening: true });
       if (!LOOPBACK.test(host)) {
@@ -31,11 +42,11 @@ export function registerStart(program: Command): void {
       }
       if (opts.detach) {
         const origins = opts.allowOrigin.flatMap((o) => ["--allow-origin", o]);
-        const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), ...origins]);
+        const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), "--audit-days", String(auditDays), ...origins]);
         process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); stop it with: mcpd stop\n`);
         return;
       }
-      const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, log: opts.tui ? () => {} : undefined });
+      const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, auditDays, log: opts.tui ? () => {} : undefined });
       if (opts.tui) {
         // Hook for the health view: it gets the in-process control client; leaving it stops
         // the daemon, and a daemon stopped otherwise (SIGHUP from a closed terminal, `mcpd stop`) closes it.

@@ -9,6 +9,7 @@ import { openStore } from "../store/index.ts";
 import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/index.ts";
 import { tailLog } from "../supervisor/logs.ts";
 import { STOP_GRACE_MS } from "../supervisor/runner.ts";
+import { AUDIT_DAYS_DEFAULT, startAuditRetention } from "./auditRetention.ts";
 import { claimPidFile } from "./pidfile.ts";
 import { startProxy, type ProxyHandle } from "./proxy.ts";
 import { buildStatus } from "./status.ts";
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   reaper?: boolean;
   /** browser origins allowed besides loopback ones (`--allow-origin`) */
   allowedOrigins?: string[];
+  /** audit rows older than this many days are removed; 0 keeps them all (`--audit-days`) */
+  auditDays?: number;
 }
 
 export interface DaemonHandle {
@@ -64,6 +67,8 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     // 10,000 users and never gave it back, for reads the OS page cache serves as well.
     store.db.pragma("cache_size = -256"); // KiB
     cleanups.push(() => store.close());
+    const retention = startAuditRetention({ store, days: o.auditDays ?? AUDIT_DAYS_DEFAULT, log });
+    cleanups.push(() => retention.stop());
     const keyring = await loadKeyring(paths.keyFile, { create: true, env: o.env });
     // Made fresh at each boot: services refuse requests without it, so nothing on the machine skips the proxy.
     const internalToken = randomBytes(32).toString("base64url");

@@ -27,16 +27,28 @@ export interface AuditQuery {
 export class AuditRepo {
   private readonly insert;
   private readonly writeMany;
+  private readonly deleteOldest;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO audit (ts, user_id, service, instance, method, tool, status, latency_ms, bytes_in, bytes_out, event)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const oldest = db.prepare("DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts < ? ORDER BY ts LIMIT ?)");
+    this.deleteOldest = db.transaction((ts: number, max: number) => oldest.run(ts, max).changes);
     // Positional: binding by name costs a property lookup per column through N-API.
     this.writeMany = db.transaction((rows: AuditEntry[]) => {
       for (const r of rows) this.insert.run(r.ts, r.userId, r.service, r.instance, r.method, r.tool, r.status, r.latencyMs, r.bytesIn, r.bytesOut, r.event);
     });
+  }
+
+  /**
+   * Deletes up to `max` of the oldest rows from before `ts` (through the ts index), in
+   * one short transaction; returns how many went. Called in a loop, it lets writers in
+   * between batches.
+   */
+  deleteBefore(ts: number, max: number): number {
+    return this.deleteOldest.immediate(ts, max);
   }
 
   /** Writes a batch in one transaction: one fsync-free commit for many rows. */

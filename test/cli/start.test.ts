@@ -7,3 +7,12 @@ test("start refuses an --allow-origin that is not an origin, saying what one loo
   expect(r.stderr).toContain("--allow-origin: evil.example/path is not an origin like https://app.example.com or *");
   expect(r.stdout).toBe("");
 });
+
+test("start refuses --audit-days (or MCPD_AUDIT_DAYS) that is not a whole number of days, naming where it came from", async () => {
+  const flag = await runCli(["start", "--port", "0", "--audit-days", "ten"]);
+  expect(flag.code).not.toBe(0);
+  expect(flag.stderr.trim()).toBe("mcpd: --audit-days ten: give a whole number of days to keep audit rows, or 0 to keep them all");
+  const env = await runCli(["start", "--port", "0"], { env: { MCPD_AUDIT_DAYS: "-1" } });
+  expect(env.code).not.toBe(0);
+  expect(env.stderr.trim()).toBe("mcpd: MCPD_AUDIT_DAYS -1: give a whole number of days to keep audit rows, or 0 to keep them all");
+});

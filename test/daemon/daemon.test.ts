@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { connectControl } from "../../src/control/client.ts";
 import type { DaemonStatus } from "../../src/control/types.ts";
+import { openStore, type AuditEntry } from "../../src/store/index.ts";
 import { MCPD_FROM_SOURCE, runCli } from "../helpers/cli.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
 import { TEST_MASTER_KEY, tempDir } from "../helpers/tmp.ts";
@@ -26,14 +27,15 @@ interface Running {
 }
 
 /** A real `mcpd start` on temp dirs, with testservice children; killed (and its children) in afterEach. */
-async function startDaemon(specs: TestServiceSpec[], reuse?: Running): Promise<Running> {
+async function startDaemon(specs: TestServiceSpec[], reuse?: Running, args: string[] = [], before?: (dataDir: string) => void): Promise<Running> {
   const tmp = reuse ? { dir: "", cleanup() {} } : tempDir("mcpd-daemon");
   const dataDir = reuse?.dataDir ?? join(tmp.dir, "data");
   const portsDir = reuse?.portsDir ?? join(tmp.dir, "ports");
   if (!reuse) writeTestPorts(portsDir, specs);
+  before?.(dataDir);
   const proxyPort = await freePort();
   const env = { ...(process.env as Record<string, string>), MCPD_MASTER_KEY: TEST_MASTER_KEY, MCPD_DATA: dataDir, MCPD_PORTS: portsDir };
-  const proc = Bun.spawn([...MCPD_FROM_SOURCE, "start", "--port", String(proxyPort)], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...MCPD_FROM_SOURCE, "start", "--port", String(proxyPort), ...args], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const client = connectControl(join(dataDir, "mcpd.sock"));
   const r: Running = {
     proc,
@@ -221,6 +223,25 @@ describe("mcpd start --detach", () => {
     const stop = await runCli(["stop"], { env });
     expect(stop.code).toBe(0);
     expect(processAlive(pid)).toBe(false);
+  });
+});
+
+describe("audit retention", () => {
+  test("mcpd start --audit-days 30 removes older audit rows and keeps the rest", async () => {
+    const day = 86_400_000;
+    const row = (ts: number, tool: string): AuditEntry => ({ ts, userId: "alice", service: "alpha", instance: "alpha_alice_1", method: "tools/call", tool, status: 200, latencyMs: 1, bytesIn: 1, bytesOut: 1, event: null });
+    const d = await startDaemon([{ name: "alpha", port: await freePort() }], undefined, ["--audit-days", "30"], (dataDir) => {
+      const store = openStore(join(dataDir, "mcpd.db"));
+      store.audit.append([row(Date.now() - 40 * day, "forty-days-ago"), row(Date.now() - 31 * day, "a-month-ago"), row(Date.now() - 29 * day, "within")]);
+      store.close();
+    });
+    await waitFor(
+      async () => {
+        const rows = JSON.parse((await d.cli(["audit", "--json"])).stdout) as Array<{ tool: string }>;
+        return rows.length === 1 && rows[0]!.tool === "within";
+      },
+      { timeoutMs: 10_000, what: "the rows older than 30 days to go" },
+    );
   });
 });
 

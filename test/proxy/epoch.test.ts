@@ -26,7 +26,8 @@ function daemonStore(file: string) {
     dataVersion: () => (asked.n++, store.dataVersion()),
     walHeader: () => store.walHeader(),
   };
-  const epoch = new StoreEpoch(counted);
+  // A clock that stands still: only the header decides when SQLite is asked.
+  const epoch = new StoreEpoch(counted, () => 0);
   const changes = { n: 0 };
   epoch.onChange(() => changes.n++);
   asked.n = 0;
@@ -73,6 +74,25 @@ describe("StoreEpoch", () => {
     cli.tx(() => cli.users.ensure("bob", 2));
     epoch.check();
     expect(changes.n).toBe(1);
+  });
+
+  test("a header that stops moving still lets a commit through within a second", () => {
+    tmp = tempDir("mcpd-epoch");
+    const file = join(tmp.dir, "mcpd.db");
+    const store = storeAt(file);
+    const frozen = Int32Array.from(store.walHeader()!);
+    let now = 1_000_000;
+    const epoch = new StoreEpoch({ dataVersion: () => store.dataVersion(), walHeader: () => frozen }, () => now);
+    let changes = 0;
+    epoch.onChange(() => changes++);
+    const cli = storeAt(file);
+    cli.tx(() => cli.users.ensure("alice", 1));
+    now += 999;
+    epoch.check();
+    expect(changes).toBe(0);
+    now += 1;
+    epoch.check();
+    expect(changes).toBe(1);
   });
 
   test("with no WAL header to watch (an in-memory store) every check asks SQLite", () => {

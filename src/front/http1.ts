@@ -33,23 +33,45 @@ const BAD_IN_HEAD = /\0|\r(?!\n)|(?<!\r)\n/;
 const DIGITS = /^\d{1,15}$/;
 const STATUS_LINE = /^HTTP\/1\.1 [1-5]\d\d( |$)/;
 
-/** The head at the start of `buf`: "incomplete" until its blank line arrives, "odd" when the front should not frame it. */
+/** The characters of an HTTP token (RFC 9110 §5.6.2), by char code. */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
+/** What String#trim removes, within latin1 (a head is read as latin1). */
+const isTrimmed = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 160;
+
+/**
+ * The head at the start of `buf`: "incomplete" until its blank line arrives, "odd" when the
+ * front should not frame it. Every request and answer on the lane goes through here, so
+ * it walks the text by index and makes only the strings it keeps.
+ */
 export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "incomplete" | "odd" {
   const end = buf.indexOf(END);
   if (end < 0) return buf.byteLength > MAX_HEAD_BYTES ? "odd" : "incomplete";
   const text = buf.toString("latin1", 0, end);
+  // From here every CR is followed by an LF and every LF follows a CR: lines end at "\r\n".
   if (BAD_IN_HEAD.test(text)) return "odd";
-  const lines = text.split("\r\n");
+  let eol = text.indexOf("\r\n");
+  if (eol < 0) eol = text.length;
   const head: Head = { method: "", target: "", status: 0, fields: [], size: end + 4, contentLength: -1, chunked: false, close: false };
-  if (!startLine(lines[0]!, kind, head)) return "odd";
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return "odd";
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return "odd";
-    const lower = name.toLowerCase();
-    const value = line.slice(colon + 1).trim();
+  if (!startLine(text.slice(0, eol), kind, head)) return "odd";
+  while (eol < text.length) {
+    const at = eol + 2;
+    eol = text.indexOf("\r\n", at);
+    if (eol < 0) eol = text.length;
+    const colon = text.indexOf(":", at);
+    if (colon <= at || colon >= eol) return "odd";
+    let upper = false;
+    for (let i = at; i < colon; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 127 || TCHAR[c] === 0) return "odd";
+      if (c >= 65 && c <= 90) upper = true;
+    }
+    const lower = upper ? text.slice(at, colon).toLowerCase() : text.slice(at, colon);
+    let from = colon + 1;
+    let to = eol;
+    while (from < to && isTrimmed(text.charCodeAt(from))) from++;
+    while (to > from && isTrimmed(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
     if (lower === "content-length") {
       if (head.contentLength >= 0 || !DIGITS.test(value)) return "odd";
       head.contentLength = Number(value);

@@ -73,3 +73,11 @@ test("a body by length ends at its length; a bodiless answer ends at once", () =
   expect(frame.done).toBe(true);
   expect(BodyFrame.of(head, true).done).toBe(true);
 });
+
+test("field values lose the blanks around them, not inside; names keep every token character, lower-cased", () => {
+  const h = req("POST / HTTP/1.1\r\nX-A:\t v  w \t\r\nX~!#$%&'*+-.^_`|Z:1\r\nX-Empty:\r\nX-Colons: a:b\r\n\r\n") as Head;
+  expect(h.fields).toEqual(["x-a", "v  w", "x~!#$%&'*+-.^_`|z", "1", "x-empty", "", "x-colons", "a:b"]);
+  for (const text of ["POST / HTTP/1.1\r\n: v\r\n\r\n", "POST / HTTP/1.1\r\nX-\u00e9: v\r\n\r\n", "POST / HTTP/1.1\r\nNoColon\r\n\r\n"]) {
+    expect(parseHead(Buffer.from(text, "latin1"), "request")).toBe("odd");
+  }
+});

@@ -20,6 +20,11 @@ const HOP_BY_HOP = new Set([
 /** Names listed in `Connection` are hop-by-hop too (RFC 9110 §7.6.1). */
 function connectionNamed(value: string | null): Set<string> | null {
   if (!value) return null;
+  // The usual "keep-alive" or "close" names nothing that is not dropped anyway.
+  if (!value.includes(",")) {
+    const only = value.trim().toLowerCase();
+    if (only === "close" || HOP_BY_HOP.has(only)) return null;
+  }
   const named = new Set<string>();
   for (const n of value.split(",")) if (n.trim()) named.add(n.trim().toLowerCase());
   return named;
@@ -89,7 +94,8 @@ export function requestLines(fields: readonly string[], connection: string | nul
 
 /** `inject.format` with the secret in place of `{secret}`. */
 export function formatCredential(format: string, secret: string): string {
-  return format.split("{secret}").join(secret);
+  // split/join, not replace: a `$` in a key must stay as it is.
+  return format === "{secret}" ? secret : format.split("{secret}").join(secret);
 }
 
 /**

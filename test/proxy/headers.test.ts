@@ -49,6 +49,7 @@ test("a user with no stored key gets no credential header at all, not the client
 test("inject.format wraps the secret", () => {
   expect(formatCredential("Bearer {secret}", "abc")).toBe("Bearer abc");
   expect(formatCredential("{secret}", "a{secret}b")).toBe("a{secret}b");
+  expect(formatCredential("Bearer {secret}", "k$&y$1")).toBe("Bearer k$&y$1");
 });
 
 test("response headers lose hop-by-hop and x-mcpd-* but keep the session id", () => {

@@ -27,7 +27,6 @@ export function startAuditRetention(o: { store: Pick<Store, "audit">; days: numb
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let settled = Promise.resolve();
-
   const age = `older than ${o.days} day${o.days === 1 ? "" : "s"}`;
 
   async function pass(): Promise<void> {

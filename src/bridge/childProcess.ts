@@ -1,9 +1,10 @@
-import { appendFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { Service } from "../registry/schema.ts";
 import { signalGroup } from "../util/processGroup.ts";
 import { createLineFramer } from "./lineFramer.ts";
-import type { JsonRpcMessage } from "./jsonrpc.ts";
+import { isJsonRpcMessage, type JsonRpcMessage } from "./jsonrpc.ts";
+import { clip, type LogLine } from "./serviceLog.ts";
 
 /** SIGKILL after this long: some servers ignore SIGTERM while a request is in flight. */
 export const STOP_GRACE_MS = 3_000;
@@ -29,7 +30,7 @@ export interface StdioChild {
 export interface SpawnOptions {
   service: Service;
   env: Record<string, string>;
-  logFile?: string;
+  log: LogLine;
   now: () => number;
   onMessage(msg: JsonRpcMessage): void;
   onExit(exit: ChildExit): void;
@@ -40,14 +41,7 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
   if (!("command" in opts.service.run)) throw new Error(`service ${service.name} has no run.command`);
   const run = service.run as { command: string[]; cwd: string };
   const cwd = isAbsolute(run.cwd) ? run.cwd : resolve(service.dir, run.cwd);
-  const log = (line: string) => {
-    if (!opts.logFile) return;
-    try {
-      appendFileSync(opts.logFile, line.endsWith("\n") ? line : `${line}\n`);
-    } catch {
-      // A full disk or a missing log dir must not take the service down with it.
-    }
-  };
+  const log = opts.log;
 
   const proc = Bun.spawn(run.command, {
     cwd,
@@ -67,11 +61,11 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
     try {
       msg = JSON.parse(line);
     } catch {
-      // Servers that print banners on stdout: keep the line for the log, not the protocol.
-      log(`${tag} stdout (not JSON-RPC): ${line}`);
-      return;
+      msg = undefined;
     }
-    if (msg && typeof msg === "object") opts.onMessage(msg as JsonRpcMessage);
+    // Banners, stray prints, `[1,2,3]`: the log keeps them, no client ever sees them.
+    if (!isJsonRpcMessage(msg)) return log(`${tag} stdout (not JSON-RPC): ${clip(line)}`);
+    opts.onMessage(msg);
   });
   const pump = async (stream: ReadableStream<Uint8Array>, onChunk: (c: Uint8Array) => void) => {
     const reader = stream.getReader();

@@ -9,6 +9,7 @@ import { jsonResponse, rpcError } from "./dispatch.ts";
 import { SERVER_ERROR } from "./jsonrpc.ts";
 import { openLegacyStream, postLegacyMessage } from "./legacySse.ts";
 import { ChildPool } from "./pool.ts";
+import { serviceLog } from "./serviceLog.ts";
 import { SessionTable } from "./sessions.ts";
 import { handleStreamable, type FrontDeps } from "./streamableHttp.ts";
 
@@ -45,6 +46,7 @@ export function createStdioBridge(
 ): StdioBridge {
   const now = deps.now ?? Date.now;
   if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true });
+  const log = serviceLog(deps.logFile);
   const pool = new ChildPool(
     service,
     (secret, handlers) => {
@@ -53,13 +55,14 @@ export function createStdioBridge(
         deps.track?.remove(pid);
         handlers.onExit(exit);
       };
-      const child = spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), logFile: deps.logFile, now, ...handlers, onExit });
+      const child = spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), log, now, ...handlers, onExit });
       pid = child.pid;
       // Each child leads its own process group: the reaper kills it if mcpd is SIGKILLed.
       deps.track?.add(pid);
       return child;
     },
     now,
+    log,
   );
   const sessions = new SessionTable();
   const front: FrontDeps = { pool, sessions, now };

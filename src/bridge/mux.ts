@@ -1,5 +1,6 @@
 import type { Secret } from "../crypto/secret.ts";
 import { BRIDGE_INIT_PARAMS, INIT_TIMEOUT_MS, sessionInitResult } from "./initialize.ts";
+import { clip, type LogLine } from "./serviceLog.ts";
 import { describeExit, type ChildExit, type StdioChild } from "./childProcess.ts";
 import {
   errorResponse,
@@ -42,15 +43,26 @@ export interface MuxOptions {
     handlers: { onMessage(m: JsonRpcMessage): void; onExit(e: ChildExit): void },
   ): StdioChild;
   now: () => number;
+  /**
+   * Sessions of different users (shared mode): what the child says outside any request
+   * goes to nobody unless it is a list change. Per-user, every session is one user's.
+   */
+  shared: boolean;
+  log: LogLine;
 }
+
+/** The one kind of message a shared child may send to every session: "the list changed". */
+const isListChanged = (method: string) => /^notifications\/[a-z]+\/list_changed$/.test(method);
 
 /**
  * One stdio child shared by any number of client sessions. The child sees one client
  * (the bridge): it is initialized once, every request id is rewritten to a number the
  * mux owns and restored on the way out, progress tokens likewise, and what the child
  * sends on its own is routed to the session it belongs to (progress by token, requests
- * and log lines to the session waiting on the child) or, when truly global
- * (list_changed, resources/updated without a subscriber list), to every session.
+ * and log lines to the session waiting on the child, resource updates to subscribers)
+ * or, when global (list_changed), to every session. Anything else that belongs to no
+ * request reaches every session of a per-user child (they are one user's) and no
+ * session of a shared one.
  */
 export class ChildMux {
   private child: StdioChild | null = null;
@@ -67,6 +79,7 @@ export class ChildMux {
   private readonly sessions = new Map<string, MuxSession>();
   private readonly subscriptions = new Map<string, Set<string>>();
   private stopping = false;
+  private readonly droppedMethods = new Set<string>();
   lastUsedAt: number;
   /** Orders uses exactly where lastUsedAt (ms) ties: which child is least recently used. */
   useSeq = 0;
@@ -240,6 +253,7 @@ export class ChildMux {
       },
     });
     this.child = child;
+    this.droppedMethods.clear();
     const initId = this.nextId++;
     const answer = new Promise<JsonRpcResponse>((resolve) => {
       this.pending.set(initId, { session: null, originalId: initId, resolve });
@@ -310,6 +324,10 @@ export class ChildMux {
       }
       return;
     }
+    if (isListChanged(note.method)) {
+      for (const s of this.sessions.values()) s.deliver(note);
+      return;
+    }
     if (note.method === "notifications/resources/updated" && typeof note.params?.uri === "string") {
       const subs = this.subscriptions.get(note.params.uri);
       if (subs && subs.size > 0) {
@@ -317,9 +335,10 @@ export class ChildMux {
         return;
       }
     }
+    if (this.opts.shared) return this.dropped(note);
+    // Per-user: every session is this user's. A log line while one session is waiting
+    // goes on that request's own stream, where the client shows it beside the call.
     if (note.method === "notifications/message") {
-      // A log line while exactly one session is waiting on the child is about that
-      // session's work; another user of a shared child has no business reading it.
       const waiting = this.newestPendingBySession();
       if (waiting.size === 1) {
         const [p] = waiting.values();
@@ -328,6 +347,24 @@ export class ChildMux {
       }
     }
     for (const s of this.sessions.values()) s.deliver(note);
+  }
+
+  /**
+   * A shared child's notification that names no request (stdio carries no link: a log
+   * line sent while bob's call runs may be about alice's) reaches nobody; the log keeps
+   * it. A log message's text goes there as it is, like the child's stderr.
+   */
+  private dropped(note: JsonRpcNotification): void {
+    const tag = `[${this.opts.serviceName} pid ${this.pid}]`;
+    if (note.method === "notifications/message") {
+      this.opts.log(`${tag} log (${String(note.params?.level)}): ${clip(JSON.stringify(note.params?.data) ?? "")}`);
+    }
+    // Once per method per child: why a notification never arrived, without a line per message.
+    if (this.droppedMethods.has(note.method)) return;
+    this.droppedMethods.add(note.method);
+    this.opts.log(
+      `${tag} ${clip(note.method)} sent outside any request: a shared child's messages go only to the session they answer, so no session got it (noted once per method)`,
+    );
   }
 
   /** Per session with requests in flight, its newest one. */

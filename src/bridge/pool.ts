@@ -5,6 +5,7 @@ import { McpdError } from "../util/errors.ts";
 import type { ChildExit, StdioChild } from "./childProcess.ts";
 import { ChildMux } from "./mux.ts";
 import type { JsonRpcMessage } from "./jsonrpc.ts";
+import type { LogLine } from "./serviceLog.ts";
 
 /** How often idle per-user children are looked for; idleStopMs is at least 1 s. */
 const SWEEP_MAX_MS = 1_000;
@@ -50,6 +51,7 @@ export class ChildPool {
     private readonly service: Service,
     private readonly spawn: SpawnFn,
     private readonly now: () => number,
+    private readonly log: LogLine = () => {},
   ) {
     if (service.mode === "per-user") {
       this.sweeper = setInterval(() => void this.sweep(), Math.min(SWEEP_MAX_MS, service.idleStopMs / 2));
@@ -109,6 +111,8 @@ export class ChildPool {
       const mux: ChildMux = new ChildMux({
         serviceName: this.service.name,
         now: this.now,
+        shared: !this.perUser,
+        log: this.log,
         spawn: (secret, handlers) => {
           this.makeRoom(mux);
           return this.spawn(this.perUser ? secret : null, handlers);

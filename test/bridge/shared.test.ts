@@ -2,8 +2,10 @@ import { expect, test } from "bun:test";
 import { CreateMessageRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { waitFor } from "../helpers/net.ts";
-import { callText, closeAfterEach, connect, fixtureService, keep, startFront } from "./harness.ts";
+import { callText, closeAfterEach, connect, fixtureService, keep, startFront, testDir } from "./harness.ts";
 
 closeAfterEach();
 
@@ -145,16 +147,17 @@ test("a global notification (tools list changed) reaches every session", async (
   }, { what: "both sessions to hear list_changed" });
 });
 
-test("a log message sent while one session's call runs goes to that session only", async () => {
-  const front = sharedFront();
-  const url = front.addInstance("fp_shared_1", "u", null);
+test("a shared child's log message reaches no session, even the one whose call is running; the log keeps it", async () => {
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ mode: "shared", credential: undefined }), log);
   const heard: Record<string, unknown[]> = { a: [], b: [] };
-  const [a, b] = await Promise.all([connect(url), connect(url)]);
+  const [a, b] = await Promise.all([connect(front.addInstance("fp_a_1", "a", null)), connect(front.addInstance("fp_b_1", "b", null))]);
   a!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.a!.push(n.params.data));
   b!.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.b!.push(n.params.data));
   await callText(a!, "log", { text: "a's secret business" });
   await callText(b!, "log", { text: "b's own" });
-  expect(heard).toEqual({ a: ["a's secret business"], b: ["b's own"] });
+  expect(heard).toEqual({ a: [], b: [] });
+  expect(readFileSync(log, "utf8")).toContain('log (info): "a\'s secret business"');
 });
 
 test("shared mode: one child for every instance, and status names no instance", async () => {
@@ -165,4 +168,48 @@ test("shared mode: one child for every instance, and status names no instance", 
   const p2 = JSON.parse(await callText(two, "whoami")).pid;
   expect(p1).toBe(p2);
   expect(front.bridge.status().children).toEqual([expect.objectContaining({ instanceRef: null, pid: p1 })]);
+});
+
+test("two users on one shared child never hear each other's notifications; list changes reach both", async () => {
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ mode: "shared", credential: undefined }), log);
+  const heard: Record<string, unknown[]> = { a: [], b: [] };
+  const listChanged = { a: 0, b: 0 };
+  const errors: Error[] = [];
+  const a = await connect(front.addInstance("fp_alice_1", "alice", null));
+  const b = await connect(front.addInstance("fp_bob_1", "bob", null));
+  for (const [name, c] of [["a", a], ["b", b]] as const) {
+    c.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard[name]!.push(n.params.data));
+    c.setNotificationHandler(ToolListChangedNotificationSchema, async () => void listChanged[name]++);
+    c.onerror = (e) => errors.push(e);
+  }
+  // Each round: a log line from each user's work, sent after its call was answered, then
+  // junk on stdout, then a list change. The child writes them in that order on one pipe,
+  // so once both sessions heard the list change, the logs and the junk were routed too.
+  await waitFor(async () => {
+    await callText(a, "logLater", { text: "alice's business" });
+    await callText(b, "logLater", { text: "bob's business" });
+    await callText(a, "junk");
+    await callText(b, "announce");
+    return listChanged.a > 0 && listChanged.b > 0;
+  }, { what: "both sessions' GET streams to carry the list change" });
+  expect(heard).toEqual({ a: [], b: [] });
+  expect(errors).toEqual([]);
+  const text = readFileSync(log, "utf8");
+  expect(text).toContain("notifications/message sent outside any request");
+  expect(text).toContain("stdout (not JSON-RPC): [1,2,3]");
+  expect(text).toContain('stdout (not JSON-RPC): {"jsonrpc":"2.0","hello":1}');
+});
+
+test("per-user: a notification outside any request reaches the instance's own sessions", async () => {
+  const front = startFront(fixtureService());
+  const url = front.addInstance("fp_alice_1", "alice", "k");
+  const heard: unknown[] = [];
+  const [one, two] = [await connect(url), await connect(url)];
+  two.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void heard.push(n.params.data));
+  await waitFor(async () => {
+    await callText(one, "logLater", { text: "for alice" });
+    return heard.length > 0;
+  }, { what: "alice's other session to hear the log line" });
+  expect(heard[0]).toBe("for alice");
 });

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { VERSION } from "../version.ts";
 import { reportAndExit } from "./output.ts";
+import { oneLineUsageErrors } from "./usage.ts";
 
 const program = new Command()
   .name("mcpd")
@@ -9,9 +10,7 @@ const program = new Command()
   .version(VERSION, "-v, --version")
   .option("--data <dir>", "data dir: database, master key, logs (env MCPD_DATA; default ./data)")
   .option("--ports <dir>", "service configs (env MCPD_PORTS; default ./mcp-ports)")
-  .option("--debug", "show stack traces on errors")
-  .showHelpAfterError()
-  .configureOutput({ outputError: (str, write) => write(str) });
+  .option("--debug", "show stack traces on errors");
 
 /** Global options that take a value: their value is never the command's name. */
 const VALUED_GLOBALS = new Set(["--data", "--ports"]);
@@ -56,6 +55,7 @@ switch (commandNameOf(process.argv.slice(2))) {
     for (const register of commands) register(program);
   }
 }
+oneLineUsageErrors(program);
 
 // `mcpd user list --json | head` closes our stdout early: that is the reader's choice, not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {

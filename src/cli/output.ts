@@ -5,15 +5,33 @@ import { resolvePaths, type Paths } from "../config/paths.ts";
 export function reportAndExit(e: unknown, debug: boolean): never {
   const err = e as Error;
   if (debug && err?.stack) process.stderr.write(err.stack + "\n");
-  const message = (err?.message ?? String(e)).trim();
-  process.stderr.write(`mcpd: ${message.includes("\n") ? "\n" + message : message}\n`);
+  process.stderr.write(errorText(e));
   process.exit(typeof (e as { exitCode?: number })?.exitCode === "number" ? (e as { exitCode: number }).exitCode : 1);
+}
+
+/**
+ * What a failure prints: one line, or, when the error lists several problems (a config
+ * load names every broken file at once), a line that says how many, then one line each.
+ */
+export function errorText(e: unknown): string {
+  const lines = String((e as Error)?.message ?? e)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines.length <= 1) return `mcpd: ${lines[0] ?? "failed"}\n`;
+  const what = (e as { code?: unknown })?.code === "config" ? "in the service configs" : "";
+  return `mcpd: ${lines.length} problems${what ? ` ${what}` : ""}:\n${lines.map((l) => `  ${l}\n`).join("")}`;
 }
 
 /** Global --data/--ports, as every command resolves them. */
 export function pathsOf(cmd: Command): Paths {
   const o = cmd.optsWithGlobals() as { data?: string; ports?: string };
   return resolvePaths({ data: o.data, ports: o.ports });
+}
+
+/** A path as one shell word, so a printed command can be pasted as it is. */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 export function printJson(value: unknown): void {

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { runDaemon } from "../daemon/index.ts";
 import { AUDIT_DAYS_DEFAULT } from "../daemon/auditRetention.ts";
-import { startDetached } from "../daemon/detach.ts";
+import { daemonLogOf, startDetached } from "../daemon/detach.ts";
 import { proxyAddress } from "../accounts/instanceUrl.ts";
 import { McpdError } from "../util/errors.ts";
-import { pathsOf } from "./output.ts";
+import { pathsOf, shellWord } from "./output.ts";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 const ORIGIN = /^(https?:\/\/[^/\s]+|\*)$/;
@@ -43,7 +43,7 @@ export function registerStart(program: Command): void {
       if (opts.detach) {
         const origins = opts.allowOrigin.flatMap((o) => ["--allow-origin", o]);
         const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), "--audit-days", String(auditDays), ...origins]);
-        process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); stop it with: mcpd stop\n`);
+        process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); its output goes to ${daemonLogOf(paths)}\nstop it with: mcpd --data ${shellWord(paths.dataDir)} stop\n`);
         return;
       }
       const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, auditDays, log: opts.tui ? () => {} : undefined });

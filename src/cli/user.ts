@@ -103,9 +103,11 @@ export function registerUser(program: Command): void {
     .description("users and their services: instance ref, key fingerprint (never keys or URLs)")
     .option("--json", "machine-readable output")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const { dbFile } = pathsOf(cmd);
+      const { dbFile, dataDir } = pathsOf(cmd);
       const rows = existsSync(dbFile) ? (await withStore(dbFile, listAccounts)).map(describeAccount) : [];
       if (opts.json) return printJson(rows);
+      // Usually the wrong folder, not a new install: "no users yet" would hide that.
+      if (!existsSync(dbFile)) return void process.stdout.write(`no mcpd data in ${dataDir} (no mcpd.db): run where mcpd was started, or pass --data DIR / MCPD_DATA\n`);
       if (!rows.length) return void process.stdout.write("no users yet; add one with: mcpd user add --service <name>\n");
       process.stdout.write(
         formatTable(

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { compiledMcpd, runCompiled } from "../helpers/compiled.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -12,24 +13,12 @@ let bin: string;
 
 beforeAll(async () => {
   tmp = tempDir("mcpd-compiled");
-  bin = join(tmp.dir, "bin", "mcpd");
-  const build = Bun.spawn([process.execPath, "build", "--compile", "--minify-syntax", "--bytecode", "--format=esm", join(ROOT, "src/cli/main.ts"), "--outfile", bin], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if ((await build.exited) !== 0) throw new Error(`bun build --compile failed: ${await new Response(build.stderr).text()}`);
+  bin = await compiledMcpd();
 }, 60_000);
 
 afterAll(() => tmp?.cleanup());
 
-/** Runs the compiled mcpd with no MCPD_* variables, so only flags and the cwd decide paths. */
-async function run(cwd: string, args: string[], stdin?: string) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  const proc = Bun.spawn([bin, ...args], { cwd, env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const run = (cwd: string, args: string[], stdin?: string) => runCompiled(bin, cwd, args, stdin);
 
 test("services --json and user add run from another working directory with --data/--ports", async () => {
   const cwd = join(tmp.dir, "somewhere-else");

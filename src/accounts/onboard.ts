@@ -62,7 +62,7 @@ export async function addUser(deps: OnboardDeps, input: AddUserInput): Promise<A
 
   const keyring = secret ? await loadKeyring(deps.keyFile, { create: true, env }) : null;
   const sealed = secret && keyring ? seal(keyring, secret.reveal(), associatedData(userId, service.name)) : null;
-  const fingerprint = secret ? fingerprintOf(secret) : null;
+  const fingerprint = secret ? fingerprintOf(secret, service.credential) : null;
   const now = (deps.now ?? Date.now)();
 
   return store.tx(() => {

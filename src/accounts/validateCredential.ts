@@ -1,6 +1,7 @@
 import type { Service } from "../registry/schema.ts";
 import { resolveUpstreamUrl } from "../registry/upstream.ts";
 import type { Secret } from "../crypto/secret.ts";
+import { fieldsOf, fillTemplate, secretValuesOf, valuesOf, type FieldSpec } from "../registry/fields.ts";
 
 export type ValidationResult =
   | { ok: true; checked: "local" | "http" | "none" }
@@ -19,11 +20,18 @@ const MAX_JSON_BYTES = 256 * 1024;
  * message names the service, the HTTP status and the request, never the key.
  */
 export async function validateCredential(service: Service, secret: Secret, opts: ValidateOptions = {}): Promise<ValidationResult> {
-  const v = service.credential?.validate;
-  if (!v) return { ok: true, checked: "none" };
+  const credential = service.credential;
+  const v = credential?.validate;
+  if (!credential) return { ok: true, checked: "none" };
+  const values = valuesOf(credential, secret);
+  const fieldProblem = checkFields(service.name, fieldsOf(credential), values);
+  if (fieldProblem) return { ok: false, reason: "rejected", message: fieldProblem };
+  const anyFieldCheck = fieldsOf(credential).some((f) => f.check);
+  if (!v) return { ok: true, checked: anyFieldCheck ? "local" : "none" };
   if ("local" in v) {
-    return secret.reveal().trim() === ""
-      ? { ok: false, reason: "rejected", message: `${service.name} rejected the key: it is empty` }
+    const empty = fieldsOf(credential).find((f) => !values[f.name]?.trim());
+    return empty
+      ? { ok: false, reason: "rejected", message: `${service.name} rejected the key: ${credential.fields ? `${empty.name} is empty` : "it is empty"}` }
       : { ok: true, checked: "local" };
   }
 
@@ -33,7 +41,7 @@ export async function validateCredential(service: Service, secret: Secret, opts:
   try {
     res = await (opts.fetch ?? fetch)(url, {
       method: v.method,
-      headers: { [v.header]: v.format.replaceAll("{secret}", secret.reveal()), accept: "application/json" },
+      headers: { [v.header]: fillTemplate(v.format, values) ?? "", accept: "application/json" },
       // A redirect would carry the key's header to wherever it points.
       redirect: "manual",
       signal: AbortSignal.timeout(v.timeoutMs),
@@ -43,7 +51,7 @@ export async function validateCredential(service: Service, secret: Secret, opts:
     if (err.name === "TimeoutError" || err.name === "AbortError") {
       return { ok: false, reason: "timeout", message: `${service.name} did not answer within ${v.timeoutMs} ms (${request})` };
     }
-    return { ok: false, reason: "unreachable", message: scrub(`cannot reach ${service.name} to check the key (${request}: ${err.message})`, secret) };
+    return { ok: false, reason: "unreachable", message: scrub(`cannot reach ${service.name} to check the key (${request}: ${err.message})`, credential, secret) };
   }
 
   const status = `HTTP ${res.status} from ${request}`;
@@ -58,7 +66,7 @@ export async function validateCredential(service: Service, secret: Secret, opts:
   }
   if (v.expectJson) {
     const mismatch = await jsonMismatch(res, v.expectJson);
-    if (mismatch) return { ok: false, reason: "rejected", message: scrub(`${service.name} rejected the key (${status}: ${mismatch})`, secret) };
+    if (mismatch) return { ok: false, reason: "rejected", message: scrub(`${service.name} rejected the key (${status}: ${mismatch})`, credential, secret) };
   } else {
     await res.body?.cancel();
   }
@@ -92,8 +100,21 @@ function short(value: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + "..." : s;
 }
 
-/** Belt and braces: error text from the network stack must not carry the key out. */
-function scrub(message: string, secret: Secret): string {
-  const key = secret.reveal();
-  return key.length >= 4 ? message.replaceAll(key, "[secret]") : message;
+/** Belt and braces: error text from the network stack must not carry a secret value out. */
+function scrub(message: string, credential: NonNullable<Service["credential"]>, secret: Secret): string {
+  let out = message;
+  for (const key of secretValuesOf(credential, secret)) if (key.length >= 4) out = out.replaceAll(key, "[secret]");
+  return out;
+}
+
+/** Each field's own check, in order; the first problem names the field, never its value. */
+function checkFields(service: string, fields: FieldSpec[], values: Record<string, string>): string | null {
+  for (const f of fields) {
+    const value = values[f.name];
+    if (value === undefined || value === "") return `${service} needs ${f.name} (${f.label})`;
+    if (!f.check) continue;
+    if ("local" in f.check && value.trim() === "") return `${service} rejected ${f.name}: it is empty`;
+    if ("pattern" in f.check && !new RegExp(f.check.pattern).test(value)) return `${service} rejected ${f.name}: it does not look like ${f.label} (${f.check.pattern})`;
+  }
+  return null;
 }

@@ -1,24 +1,27 @@
 import type { Secret } from "../crypto/secret.ts";
+import { fillTemplate, placeholdersOf, valuesOf } from "../registry/fields.ts";
 import type { Service } from "../registry/schema.ts";
 
 /**
  * The environment a stdio child starts with: the daemon's environment, then the
- * service's `run.env`, then `credential.env` with `{secret}` replaced. The key goes
- * only here, never into argv, where `ps` would show it to every user on the machine.
+ * service's `run.env`, then `credential.env` with each `{secret}` / `{field}` replaced
+ * by the user's value. The values go only here, never into argv, where `ps` would show
+ * them to every user on the machine. A variable whose template names a value the user
+ * has not given is left out rather than set to its template.
  */
 export function childEnv(service: Service, secret: Secret | null, base: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
   if ("command" in service.run) Object.assign(env, service.run.env);
+  const values = secret ? valuesOf(service.credential, secret) : {};
   for (const [name, template] of Object.entries(service.credential?.env ?? {})) {
-    if (template.includes("{secret}") && secret === null) continue;
-    // A function replacement: a key containing "$&" must not be read as a pattern.
-    env[name] = secret === null ? template : template.replaceAll("{secret}", () => secret.reveal());
+    const filled = fillTemplate(template, values);
+    if (filled !== null) env[name] = filled;
   }
   return env;
 }
 
 /** Whether this service's children need a user's key to start. */
 export function needsSecret(service: Service): boolean {
-  return Object.values(service.credential?.env ?? {}).some((t) => t.includes("{secret}"));
+  return Object.values(service.credential?.env ?? {}).some((t) => placeholdersOf(t).length > 0);
 }

@@ -9,7 +9,7 @@ import { loadRegistry, type Registry } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
-import { readKey } from "./readKey.ts";
+import { readCredential } from "./readKey.ts";
 import { withStore } from "./withStore.ts";
 
 export function serviceNamed(registry: Registry, name: string): Service {
@@ -78,18 +78,19 @@ export function registerUser(program: Command): void {
     .description("store a user's key for a service (checked with the service's API) and print their instance URL")
     .requiredOption("--service <name>", "the service, as in mcp-ports/<name>/config.json")
     .option("--user <id>", "user id (default: your login name)")
-    .option("--key-stdin", "read the key from stdin instead of asking for it")
+    .option("--key-stdin", "read the key from stdin instead of asking for it (a JSON object of the fields, for a service with several)")
+    .option("--field <name=value>", "a non-secret field of the service's credential (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--no-validate", "store the key without checking it with the service's API")
     .option("--rotate", "issue a new instance URL even if the user has one (the old URL stops working)")
     .option("--host <host>", "proxy host in the printed URL (env MCPD_HOST; default 127.0.0.1)")
     .option("--port <port>", "proxy port in the printed URL (env MCPD_PORT; default 8080)")
     .option("--json", "machine-readable output")
-    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; validate: boolean; rotate?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
       const paths = pathsOf(cmd);
       const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
       const addr = proxyAddress(opts);
       const userId = checkUserId(opts.user ?? defaultUserId());
-      const secret = service.credential ? await readKey(`${service.credential.label} for ${userId} on ${service.name}: `, { fromStdin: opts.keyStdin === true }) : null;
+      const secret = service.credential ? await readCredential(service, userId, { fromStdin: opts.keyStdin === true, fields: opts.field }) : null;
       const result = await withStore(paths.dbFile, (store) =>
         addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate }),
       );

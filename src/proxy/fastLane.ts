@@ -1,5 +1,6 @@
 import { field, fieldCount, statusLine, type Head } from "../front/http1.ts";
 import type { Exchange, Lane, Outcome } from "../front/lane.ts";
+import { legacyFieldOf } from "../registry/fields.ts";
 import type { Registry } from "../registry/load.ts";
 import type { AuditWriter } from "./audit.ts";
 import { finish, type RequestContext } from "./context.ts";
@@ -68,7 +69,7 @@ export function createLane(d: LaneDeps): Lane {
       const inject = service.credential?.inject;
       const lines = requestLines(head.fields, field(head, "connection"), {
         credentialHeader: inject?.header ?? null,
-        credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal()) : null,
+        credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
         userId: instance.userId,
         instanceRef: instance.ref,
         internalToken: d.internalToken,

@@ -1,5 +1,6 @@
 import type { Server } from "bun";
 import type { Secret } from "../crypto/secret.ts";
+import { legacyFieldOf } from "../registry/fields.ts";
 import type { Service } from "../registry/schema.ts";
 import type { AuditWriter } from "./audit.ts";
 import { readBody } from "./body.ts";
@@ -112,7 +113,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     const inject = service.credential?.inject;
     const headers = requestHeaders(req.headers, {
       credentialHeader: inject?.header ?? null,
-      credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal()) : null,
+      credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
       userId: instance.userId,
       instanceRef: instance.ref,
       internalToken: d.internalToken,

@@ -1,3 +1,6 @@
+import { decodeFields, isFieldRecord, SOLE_FIELD } from "../crypto/fields.ts";
+import { fillTemplate } from "../registry/fields.ts";
+
 /**
  * Header rewriting, both directions. Pure functions of their inputs: the client never
  * chooses the credential, the user or the internal token, because every header that could
@@ -92,10 +95,18 @@ export function requestLines(fields: readonly string[], connection: string | nul
   return `${out}accept-encoding: identity\r\n${credentialLine}x-mcpd-user: ${inj.userId}\r\nx-mcpd-instance: ${inj.instanceRef}\r\nx-mcpd-internal: ${inj.internalToken}\r\n`;
 }
 
-/** `inject.format` with the secret in place of `{secret}`. */
-export function formatCredential(format: string, secret: string): string {
-  // split/join, not replace: a `$` in a key must stay as it is.
-  return format === "{secret}" ? secret : format.split("{secret}").join(secret);
+/**
+ * `inject.format` with the user's values in place of `{secret}` / `{token}`…, from the
+ * opened plaintext; null when the record lacks a field the format names. `legacyField`
+ * is legacyFieldOf(credential): what a bare (one-value) record's value is called.
+ */
+export function formatCredential(format: string, plaintext: string, legacyField: string = SOLE_FIELD): string | null {
+  if (!isFieldRecord(plaintext)) {
+    // The one-field form, as every record sealed before named fields: no decoding.
+    if (format === "{secret}" && legacyField === SOLE_FIELD) return plaintext;
+    return fillTemplate(format, { [legacyField]: plaintext });
+  }
+  return fillTemplate(format, decodeFields(plaintext));
 }
 
 /**

@@ -21,10 +21,42 @@ const Run = z.union(
   { error: 'must be { "builtin": "<id>" } or { "command": ["program", "arg", ...] }' },
 );
 
-/** How the user's secret reaches the service: `{secret}` in `format` is replaced by it. */
+/** A template that carries the user's values: `{secret}`, or the names of credential.fields (`{token}`). */
+const Template = z.string().regex(/\{[a-z][a-z0-9_]*\}/, 'must contain {secret} or a field name like {token}');
+
+/** How the user's values reach the service: each `{name}` in `format` is replaced by that field. */
 const Inject = z.strictObject({
   header: z.string().regex(/^[A-Za-z0-9-]+$/, "is not an HTTP header name"),
-  format: z.string().includes("{secret}", { error: "must contain {secret}" }).default("{secret}"),
+  format: Template.default("{secret}"),
+});
+
+/** A check of one field on its own, before any request to the API. */
+const FieldCheck = z.union(
+  [
+    z.strictObject({ local: z.literal("non-empty") }),
+    z.strictObject({
+      pattern: z.string().refine(
+        (p) => {
+          try {
+            new RegExp(p);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: "is not a regular expression" },
+      ),
+    }),
+  ],
+  { error: 'must be { "local": "non-empty" } or { "pattern": "^regex$" }' },
+);
+
+/** One named value of a user's credential (Slack's bot token, its team id). */
+const Field = z.strictObject({
+  label: z.string().min(1),
+  /** Secret fields are typed hidden, fingerprinted, never shown and redacted from answers. */
+  secret: z.boolean().default(true),
+  check: FieldCheck.optional(),
 });
 
 const Validate = z.union(
@@ -36,7 +68,7 @@ const Validate = z.union(
       /** Absolute, or a path under the upstream base URL (which tests override). */
       url: z.string().min(1),
       header: z.string().regex(/^[A-Za-z0-9-]+$/, "is not an HTTP header name"),
-      format: z.string().includes("{secret}", { error: "must contain {secret}" }).default("{secret}"),
+      format: Template.default("{secret}"),
       expectStatus: between(100, 599).default(200),
       /** Top-level JSON fields the answer must carry (Slack answers 200 with ok:false). */
       expectJson: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
@@ -46,13 +78,33 @@ const Validate = z.union(
   { error: 'must be { "local": "non-empty" } or { "url": ..., "header": ..., "expectStatus": ... }' },
 );
 
-const Credential = z.strictObject({
-  label: z.string().min(1).default("API key"),
-  inject: Inject.optional(),
-  /** For stdio services: environment variables the child gets, `{secret}` replaced. */
-  env: z.record(z.string(), z.string()).optional(),
-  validate: Validate.optional(),
-});
+const Credential = z
+  .strictObject({
+    label: z.string().min(1).default("API key"),
+    /** Named fields, in the order they are asked for; absent = the one field `{secret}`. */
+    fields: z
+      .record(z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, "is not a field name (lowercase letters, digits, _)"), Field)
+      .refine((f) => Object.keys(f).length > 0, { error: "must name at least one field" })
+      .optional(),
+    inject: Inject.optional(),
+    /** For stdio services: environment variables the child gets, each `{name}` replaced. */
+    env: z.record(z.string(), z.string()).optional(),
+    validate: Validate.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const known = c.fields ? Object.keys(c.fields) : ["secret"];
+    const templates: Array<[string[], string]> = [];
+    if (c.inject) templates.push([["inject", "format"], c.inject.format]);
+    if (c.validate && "format" in c.validate) templates.push([["validate", "format"], c.validate.format]);
+    for (const [k, v] of Object.entries(c.env ?? {})) templates.push([["env", k], v]);
+    for (const [path, t] of templates) {
+      for (const m of t.matchAll(/\{([a-z][a-z0-9_]*)\}/g)) {
+        if (!known.includes(m[1]!)) {
+          ctx.addIssue({ code: "custom", path, message: `{${m[1]}} is not a field of this credential (fields: ${known.join(", ")})` });
+        }
+      }
+    }
+  });
 
 export const ServiceConfig = z
   .strictObject({

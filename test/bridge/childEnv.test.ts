@@ -20,3 +20,18 @@ test("without a key, a templated variable is left out rather than set to a place
   expect(needsSecret(fixtureService())).toBe(true);
   expect(needsSecret(fixtureService({ credential: undefined, mode: "shared" }))).toBe(false);
 });
+
+test("each named field reaches its own variable; one left out of the record leaves its variable out", async () => {
+  const { plaintextOf } = await import("../../src/registry/fields.ts");
+  const svc = fixtureService({
+    credential: {
+      fields: { token: { label: "bot token" }, team_id: { label: "team", secret: false } },
+      env: { SLACK_BOT_TOKEN: "{token}", SLACK_TEAM_ID: "{team_id}", BOTH: "{team_id}:{token}" },
+    },
+  });
+  const env = childEnv(svc, new Secret(plaintextOf(svc.credential!, { token: "xoxb-9", team_id: "T9" })), {});
+  expect(env).toEqual({ SLACK_BOT_TOKEN: "xoxb-9", SLACK_TEAM_ID: "T9", BOTH: "T9:xoxb-9" });
+  expect(needsSecret(svc)).toBe(true);
+  const partial = childEnv(svc, new Secret(plaintextOf(svc.credential!, { token: "xoxb-9" })), {});
+  expect(partial).toEqual({ SLACK_BOT_TOKEN: "xoxb-9" });
+});

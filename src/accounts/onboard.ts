@@ -53,7 +53,8 @@ export async function addUser(deps: OnboardDeps, input: AddUserInput): Promise<A
   const userId = checkUserId(input.userId);
   if (service.credential && !secret) throw new McpdError("usage", `${service.name} needs a key (${service.credential.label})`);
 
-  let validated: AddUserResult["validated"] = "skipped";
+  // "none": nothing to check (no key, or no check configured); "skipped": --no-validate.
+  let validated: AddUserResult["validated"] = secret ? "skipped" : "none";
   if (secret && input.validate !== false) {
     const check = await validateCredential(service, secret, { env, fetch: deps.fetch });
     if (!check.ok) throw new McpdError(`key-${check.reason}`, `${check.message}; nothing was stored`);

@@ -56,14 +56,23 @@ export class EndpointRewriter {
   push(chunk: Uint8Array): Uint8Array | null {
     if (this.done) return chunk;
     this.buffered += this.decoder.decode(chunk, { stream: true });
-    const end = /\r\n\r\n|\n\n|\r\r/.exec(this.buffered);
-    if (!end) {
-      if (this.buffered.length <= ENDPOINT_SCAN_MAX) return null;
-      return this.release(this.buffered);
+    // Comments before the first event (`: open`, sent so headers go out at once) are no
+    // event: look past them, or the endpoint would go unseen and its session unbound.
+    let from = 0;
+    for (;;) {
+      const end = /\r\n\r\n|\n\n|\r\r/.exec(this.buffered.slice(from));
+      if (!end) {
+        if (this.buffered.length <= ENDPOINT_SCAN_MAX) return null;
+        return this.release(this.buffered);
+      }
+      const event = this.buffered.slice(from, from + end.index);
+      if (isCommentBlock(event)) {
+        from += end.index + end[0].length;
+        continue;
+      }
+      const rest = this.buffered.slice(from + end.index);
+      return this.release(this.buffered.slice(0, from) + this.rewrite(event) + rest);
     }
-    const event = this.buffered.slice(0, end.index);
-    const rest = this.buffered.slice(end.index);
-    return this.release(this.rewrite(event) + rest);
   }
 
   /** What is still held when the stream ends. */
@@ -102,6 +111,9 @@ export class EndpointRewriter {
     return this.publicPrefix + u.pathname + u.search + u.hash;
   }
 }
+
+/** A block of only comment lines (`: …`) dispatches no event. */
+const isCommentBlock = (block: string) => block.split(/\r\n|\n|\r/).every((l) => l.startsWith(":"));
 
 /** A JSON-RPC message as one SSE event. */
 export function sseMessage(payload: unknown): Uint8Array {

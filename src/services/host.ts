@@ -48,7 +48,14 @@ export function createServiceHandler(opts: HostOptions): ServiceHandler {
       if (!sameSecret(req.headers.get("x-mcpd-internal") ?? "", opts.internalToken)) {
         return json(401, { error: "missing or wrong x-mcpd-internal token: call this service through the mcpd proxy" });
       }
-      if (path !== opts.mcpPath) return json(404, { error: `no such path ${path}; the MCP endpoint is ${opts.mcpPath}` });
+      if (path !== opts.mcpPath) {
+        // Legacy HTTP+SSE (2024-11-05) is the stdio bridge's: say so, rather than a bare 404.
+        const legacy = path === "/sse" || path === "/messages";
+        const error = legacy
+          ? `no such path ${path}: ${opts.context.name} is a built-in service and speaks Streamable HTTP only, at ${opts.mcpPath}; legacy HTTP+SSE (/sse) is served for stdio services`
+          : `no such path ${path}; the MCP endpoint is ${opts.mcpPath}`;
+        return json(404, { error });
+      }
       // SSE answers can stay quiet longer than Bun's 10 s idle default; the SDK sends its own keep-alives.
       server?.timeout(req, 0);
       try {

@@ -66,6 +66,12 @@ describe("onboarding against the service's API", () => {
     expect(r).toMatchObject({ validated: "skipped", instance: "created" });
     expect(api.seen).toHaveLength(0);
   });
+
+  test("a service that takes no key reports validated \"none\", as the README says", async () => {
+    w = world([{ name: "open", prefix: "open", port: 49992, run: { builtin: "demo" } }]);
+    const r = await addUser({ store: w.store, keyFile: w.keyFile }, { userId: "alice", service: w.service("open"), secret: null });
+    expect(r).toMatchObject({ validated: "none", key: "none", instance: "created" });
+  });
 });
 
 describe("one instance per user per service", () => {

@@ -25,6 +25,16 @@ test("relative, absolute-loopback and already-prefixed endpoints", () => {
   expect(rw("/i/s/messages?sessionId=1")).toBe("event: endpoint\ndata: /i/s/messages?sessionId=1\r\n\r\n");
 });
 
+test("comments before the endpoint event (a bridge's `: open`) are passed on and looked past", () => {
+  const sessions: string[] = [];
+  const r = new EndpointRewriter("/i/s", UP, (id) => sessions.push(id));
+  expect(r.push(enc(": open\n\n"))).toBeNull();
+  expect(dec(r.push(enc(": keepalive\n\nevent: endpoint\ndata: /messages?sessionId=q\n\n")))).toBe(
+    ": open\n\n: keepalive\n\nevent: endpoint\ndata: /i/s/messages?sessionId=q\n\n",
+  );
+  expect(sessions).toEqual(["q"]);
+});
+
 test("a stream whose first event is not an endpoint passes through as it was", () => {
   const r = new EndpointRewriter("/i/s", UP, () => {});
   expect(dec(r.push(enc("event: message\ndata: {\"a\":1}\n\n")))).toBe("event: message\ndata: {\"a\":1}\n\n");

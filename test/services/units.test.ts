@@ -102,6 +102,14 @@ describe("the request path, without a port", () => {
     expect((await handler.fetch(new Request("http://127.0.0.1/other", { headers: { "x-mcpd-internal": "tok" } }))).status).toBe(404);
   });
 
+  test("/sse answers 404 saying legacy HTTP+SSE is for stdio services and where the MCP endpoint is", async () => {
+    const res = await handler.fetch(new Request("http://127.0.0.1/sse", { headers: { "x-mcpd-internal": "tok", accept: "text/event-stream" } }));
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe(
+      "no such path /sse: demo is a built-in service and speaks Streamable HTTP only, at /mcp; legacy HTTP+SSE (/sse) is served for stdio services",
+    );
+  });
+
   test("a body over the limit is refused with 413, a GET without a session with 405", async () => {
     const big = mcpRequest({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "x".repeat(2000) } } }, { "x-mcpd-internal": "tok" });
     expect((await handler.fetch(big)).status).toBe(413);

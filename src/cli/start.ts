@@ -51,7 +51,7 @@ export function registerStart(program: Command): void {
         // Hook for the health view: it gets the in-process control client; leaving it stops
         // the daemon, and a daemon stopped otherwise (SIGHUP from a closed terminal, `mcpd stop`) closes it.
         const { runTui } = await import("../tui/run.tsx");
-        await runTui(daemon.client, { until: daemon.done });
+        await runTui(daemon.client, { until: daemon.done, quitStopsDaemon: true });
         await daemon.stop("the health view was closed");
       }
       await daemon.done;

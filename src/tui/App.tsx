@@ -28,10 +28,12 @@ export interface AppProps {
   stream?: StreamOptions;
   /** shown in the empty table while no daemon answers */
   hint?: string;
+  /** leaving the view stops the daemon (`mcpd start --tui`), so `q` asks first */
+  quitStopsDaemon?: boolean;
 }
 
 /** The health view: wires the hooks to the components; all drawing happens below. */
-export function App({ client, size, stream: streamOptions, hint }: AppProps) {
+export function App({ client, size, stream: streamOptions, hint, quitStopsDaemon }: AppProps) {
   const { exit } = useApp();
   const term = useTerminalSize(size);
   const now = useNow();
@@ -41,7 +43,7 @@ export function App({ client, size, stream: streamOptions, hint }: AppProps) {
   const all = stream.status?.services ?? [];
 
   const onEffect = (e: ViewEffect) => (e.type === "quit" ? exit() : restart(e.service));
-  const view = useViewKeys((v) => ({ names: visibleServices(all, v.filter, v.sort).map((s) => s.name), pageSize: tableRows }), onEffect);
+  const view = useViewKeys((v) => ({ names: visibleServices(all, v.filter, v.sort).map((s) => s.name), pageSize: tableRows, quitStopsDaemon }), onEffect);
   const visible = useMemo(() => visibleServices(all, view.filter, view.sort), [all, view.filter, view.sort]);
   const index = selectedIndex(view, visible.map((s) => s.name));
   const current = visible[index] ?? null;

@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { ConfirmRestart } from "./ConfirmRestart.tsx";
+import { ConfirmQuit, ConfirmRestart } from "./ConfirmRestart.tsx";
 import { FilterInput } from "./FilterInput.tsx";
 import { plainLine, shortError } from "./format.ts";
 import type { Mode } from "./keys.ts";
@@ -32,11 +32,12 @@ export interface StatusLineProps {
 
 /**
  * The one line between header and table. Whatever needs the user now wins: the
- * restart question, then the filter being typed, then "daemon not reachable", then
+ * restart or quit question, then the filter being typed, then "daemon not reachable", then
  * the last restart's outcome, then where we are in the list.
  */
 export function StatusLine(p: StatusLineProps) {
   if (p.mode === "confirm" && p.confirm) return <ConfirmRestart service={p.confirm} />;
+  if (p.mode === "confirmQuit") return <ConfirmQuit />;
   if (p.mode === "filter") return <FilterInput value={p.filter} editing matches={p.matches} total={p.total} />;
   if (!p.connected && p.error) {
     const secs = p.retryInMs == null ? null : Math.max(0, Math.ceil(p.retryInMs / 1000));

@@ -4,7 +4,7 @@
  */
 import type { Key } from "ink";
 
-export type Mode = "table" | "detail" | "log" | "filter" | "confirm";
+export type Mode = "table" | "detail" | "log" | "filter" | "confirm" | "confirmQuit";
 
 export type ViewAction =
   | { type: "move"; by: number }
@@ -39,9 +39,11 @@ const isChar = (c: string) => (input: string, key: Key) => input === c && !key.c
 
 /** Earlier bindings win, so the specific ones come before the catch-alls. */
 export const BINDINGS: readonly Binding[] = [
-  // Confirming a restart: nothing else may slip through while the question is up.
-  { keys: "y", help: "restart", modes: ["confirm"], match: (i, k) => i === "y" || k.return, action: { type: "confirm" } },
-  { keys: "n/esc", help: "cancel", modes: ["confirm"], match: (i, k) => i === "n" || k.escape || i === "q", action: { type: "cancel" } },
+  // A question: only the key it offers says yes. Enter does not: a pasted line ends in one,
+  // and so does the habit of pressing it at any prompt. Nothing else slips through meanwhile.
+  { keys: "y", help: "restart", modes: ["confirm"], match: isChar("y"), action: { type: "confirm" } },
+  { keys: "y", help: "stop mcpd and quit", modes: ["confirmQuit"], match: isChar("y"), action: { type: "confirm" } },
+  { keys: "n/esc", help: "cancel", modes: ["confirm", "confirmQuit"], match: (i, k) => i === "n" || k.escape || i === "q", action: { type: "cancel" } },
 
   // Typing a filter: letters are text, not commands.
   { keys: "enter", help: "apply", modes: ["filter"], match: (_i, k) => k.return, action: { type: "filterDone" } },

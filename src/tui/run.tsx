@@ -14,6 +14,8 @@ export interface RunTuiOptions {
   stream?: StreamOptions;
   /** what to tell the user while no daemon answers, e.g. how to start one */
   hint?: string;
+  /** `q` stops the daemon too (`mcpd start --tui`): it asks first */
+  quitStopsDaemon?: boolean;
   /** the view closes when this settles (the in-process daemon stopped on a signal or `mcpd stop`) */
   until?: Promise<unknown>;
 }
@@ -25,7 +27,7 @@ export interface RunTuiOptions {
  */
 export async function runTui(client: ControlClient, opts: RunTuiOptions = {}): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
-  const app = render(<App client={client} size={opts.size} stream={opts.stream} hint={opts.hint} />, {
+  const app = render(<App client={client} size={opts.size} stream={opts.stream} hint={opts.hint} quitStopsDaemon={opts.quitStopsDaemon} />, {
     stdin: opts.stdin ?? process.stdin,
     stdout,
     stderr: opts.stderr ?? process.stderr,

@@ -17,9 +17,11 @@ export interface ViewState {
   confirm: string | null;
   /** where to go back to after the restart question */
   returnTo: Mode;
+  /** the screen the log was opened from, where esc goes back to */
+  logFrom: "table" | "detail";
 }
 
-export const INITIAL_VIEW: ViewState = { mode: "table", selected: null, filter: "", sort: "name", confirm: null, returnTo: "table" };
+export const INITIAL_VIEW: ViewState = { mode: "table", selected: null, filter: "", sort: "name", confirm: null, returnTo: "table", logFrom: "table" };
 
 export type ViewEffect = { type: "quit" } | { type: "restart"; service: string };
 
@@ -28,11 +30,13 @@ export interface ViewContext {
   names: readonly string[];
   /** rows per page, for page up/down */
   pageSize: number;
+  /** quitting also stops the daemon (`mcpd start --tui`): ask first */
+  quitStopsDaemon?: boolean;
 }
 
 /** Which body the screen shows: the restart question and the filter keep the screen they were asked from. */
 export function screenOf(view: ViewState): "table" | "detail" | "log" {
-  const mode = view.mode === "confirm" ? view.returnTo : view.mode;
+  const mode = view.mode === "confirm" || view.mode === "confirmQuit" ? view.returnTo : view.mode;
   return mode === "detail" || mode === "log" ? mode : "table";
 }
 
@@ -61,12 +65,13 @@ export function reduceView(view: ViewState, action: ViewAction, ctx: ViewContext
     case "open":
       return current ? { view: { ...view, mode: "detail", selected: current } } : { view };
     case "log":
-      return current ? { view: { ...view, mode: "log", selected: current } } : { view };
+      return current ? { view: { ...view, mode: "log", selected: current, logFrom: view.mode === "detail" ? "detail" : "table" } } : { view };
     case "back":
-      return { view: { ...view, mode: "table" } };
+      return { view: { ...view, mode: view.mode === "log" ? view.logFrom : "table" } };
     case "askRestart":
       return current ? { view: { ...view, mode: "confirm", confirm: current, returnTo: view.mode, selected: current } } : { view };
     case "confirm": {
+      if (view.mode === "confirmQuit") return { view: { ...view, mode: view.returnTo }, effect: { type: "quit" } };
       const service = view.confirm;
       const next = { ...view, mode: view.returnTo, confirm: null };
       return service ? { view: next, effect: { type: "restart", service } } : { view: next };
@@ -87,6 +92,8 @@ export function reduceView(view: ViewState, action: ViewAction, ctx: ViewContext
       // Pin the selection by name, so re-ordering keeps the cursor on the same service.
       return { view: { ...view, sort: nextSortMode(view.sort), selected: current } };
     case "quit":
+      // One key would take down every service for every user: under `mcpd start --tui` it asks.
+      if (ctx.quitStopsDaemon) return { view: { ...view, mode: "confirmQuit", returnTo: view.mode } };
       return { view, effect: { type: "quit" } };
   }
 }

@@ -116,6 +116,44 @@ describe("the health view", () => {
     expect(client.restarts).toEqual(["github"]);
   });
 
+  test("at the restart question enter, or a pasted line ending in enter, restarts nothing", async () => {
+    const client = new FakeControlClient(daemonStatus([service("figma"), service("github")]));
+    const r = app(client);
+    await frameWhere(r, (f) => f.includes("github"));
+    await type(r, ["j", "r"], (f) => f.includes("Restart github? y = yes"));
+    r.stdin.write(KEY.enter);
+    r.stdin.write("ok" + KEY.enter);
+    // Keys are read in order: had enter said yes, the restart would be asked for before n is read.
+    await type(r, ["n"], (f) => f.includes("sort: name"));
+    expect(client.restarts).toEqual([]);
+  });
+
+  test("under mcpd start --tui, q asks before it stops the daemon", async () => {
+    const client = new FakeControlClient(daemonStatus([service("demo")]));
+    const r = render(<App client={client} size={SIZE} stream={FAST} quitStopsDaemon />);
+    await frameWhere(r, (f) => f.includes("demo"));
+    let f = (await type(r, ["q"], (f) => f.includes("Quit and stop mcpd, every service with it? y = yes · n/esc = no")))!;
+    expect(f.split("\n").at(-1)).toBe("y stop mcpd and quit  n/esc cancel");
+    await type(r, [KEY.enter, KEY.escape], (f) => f.includes("sort: name"));
+    expect(client.subscribers.size).toBe(1);
+    await type(r, ["q"], (f) => f.includes("Quit and stop mcpd"));
+    r.stdin.write("y");
+    await waitFor(() => client.subscribers.size === 0, { what: "the view to close on y" });
+  });
+
+  test("esc in the log goes back to the screen it was opened from", async () => {
+    const client = new FakeControlClient(daemonStatus([service("demo")]));
+    client.logs.set("demo", ["GET /health 200"]);
+    const r = app(client);
+    await frameWhere(r, (f) => f.includes("demo"));
+    await type(r, [KEY.enter], (f) => f.includes("esc back  r restart  l log"));
+    await type(r, ["l"], (f) => f.includes("log: demo (following)"));
+    await type(r, [KEY.escape], (f) => f.includes("Recent changes") && f.includes("esc back  r restart  l log"));
+    await type(r, [KEY.escape], (f) => f.includes("SERVICE"));
+    await type(r, ["l"], (f) => f.includes("log: demo (following)"));
+    await type(r, [KEY.escape], (f) => f.includes("SERVICE"));
+  });
+
   test("enter shows the detail pane with state changes and log; l follows the log", async () => {
     const client = new FakeControlClient(daemonStatus([service("demo", { title: "Demo (offline)", port: 49170 })]));
     client.history.push({ ts: Date.now() - 1000, service: "demo", from: "starting", to: "healthy", reason: "health probe ok" });
@@ -129,6 +167,7 @@ describe("the health view", () => {
     f = (await type(r, ["l"], (f) => f.includes("log: demo (following)")))!;
     client.logs.get("demo")!.push("a new line");
     f = await frameWhere(r, (f) => f.includes("a new line"), "the followed log to show a new line");
+    await type(r, [KEY.escape], (f) => f.includes("Recent changes"));
     await type(r, [KEY.escape], (f) => f.includes("SERVICE"));
   });
 

@@ -128,8 +128,11 @@ test(
 
     press("r");
     await screenWhere((s) => s.includes("Restart demo? y = yes · n/esc = no"), "the restart question");
+    // Enter is not yes. Keys are read in order, so had it restarted the service, the
+    // status line would say "restarting demo…" (for seconds) where it says the sort after n.
+    press("Enter");
     press("n");
-    await screenWhere((s) => s.includes("sort: state"), "the question gone after n");
+    await screenWhere((s) => s.includes("sort: state"), "the question gone after enter and n");
     expect(await daemon.demo()).toMatchObject({ pid: first.pid, restarts: 0 });
     press("r");
     await screenWhere((s) => s.includes("Restart demo?"), "the restart question again");
@@ -154,7 +157,7 @@ test(
 );
 
 test(
-  "mcpd start --tui: the same view in the foreground; q quits it and stops the daemon and its children",
+  "mcpd start --tui: the same view in the foreground; q asks, then y quits it and stops the daemon and its children",
   async () => {
     daemon = await demoDaemon();
     const cmd = [...MCPD_FROM_SOURCE, "start", "--tui", "--data", daemon.dataDir, "--ports", daemon.portsDir, "--port", String(daemon.proxyPort)];
@@ -167,8 +170,18 @@ test(
     const pid = Number(demoRow(s)!.PID);
     expect((await daemon.demo()).pid).toBe(pid);
 
+    // q would stop every service for every user: it asks, and only y answers yes.
     press("q");
-    await waitFor(() => Bun.spawnSync([...TMUX, "has-session", "-t", "tui"], { stderr: "ignore" }).exitCode !== 0, { timeoutMs: 30_000, what: "mcpd start --tui to exit on q" });
+    const asked = await screenWhere((s) => s.includes("Quit and stop mcpd, every service with it? y = yes · n/esc = no"), "the quit question");
+    expect(asked.split("\n")[23]).toBe("y stop mcpd and quit  n/esc cancel");
+    press("Enter");
+    press("Escape");
+    await screenWhere((s) => s.split("\n")[23] === TABLE_FOOTER, "the table again after enter and esc");
+    expect((await daemon.demo()).pid).toBe(pid);
+    press("q");
+    await screenWhere((s) => s.includes("Quit and stop mcpd"), "the quit question again");
+    press("y");
+    await waitFor(() => Bun.spawnSync([...TMUX, "has-session", "-t", "tui"], { stderr: "ignore" }).exitCode !== 0, { timeoutMs: 30_000, what: "mcpd start --tui to exit on q, y" });
     await waitFor(() => !isAlive(pid), { timeoutMs: 15_000, what: `the demo child (pid ${pid}) to be gone` });
   },
   { timeout: 120_000 },

@@ -145,12 +145,39 @@ describe("keys and view state", () => {
     expect(press(asked.view, "j").view).toEqual(asked.view);
   });
 
+  test("only y answers yes: enter, or a pasted line ending in one, restarts nothing", () => {
+    const asked = press(INITIAL_VIEW, "r").view;
+    expect(press(asked, "", { return: true })).toEqual({ view: asked });
+    expect(press(asked, "Y", { shift: true })).toEqual({ view: asked });
+    const pasted = splitKeys("ok\r", key()).map(([i, k]) => actionFor("confirm", i, k));
+    expect(pasted).toEqual([null, null, null]);
+  });
+
+  test("when quitting stops the daemon, q asks first and only y quits", () => {
+    const stops = { ...ctx, quitStopsDaemon: true };
+    const at = (v: ViewState, input: string, k: Partial<Key> = {}) => reduceView(v, actionFor(v.mode, input, key(k))!, stops);
+    const detail = at(INITIAL_VIEW, "", { return: true }).view;
+    const asked = at(detail, "q");
+    expect(asked.effect).toBeUndefined();
+    expect(asked.view.mode).toBe("confirmQuit");
+    expect(screenOf(asked.view)).toBe("detail");
+    expect(actionFor("confirmQuit", "", key({ return: true }))).toBeNull();
+    expect(at(asked.view, "n")).toEqual({ view: { ...detail, returnTo: "detail" } });
+    expect(at(asked.view, "y")).toEqual({ view: { ...detail, returnTo: "detail" }, effect: { type: "quit" } });
+    expect(hintsFor("confirmQuit").map((h) => `${h.keys} ${h.help}`)).toEqual(["y stop mcpd and quit", "n/esc cancel"]);
+  });
+
   test("enter opens the detail pane, l follows the log, esc goes back", () => {
     const detail = press(INITIAL_VIEW, "", { return: true }).view;
     expect(screenOf(detail)).toBe("detail");
     const log = press(detail, "l").view;
     expect(screenOf(log)).toBe("log");
-    expect(press(log, "", { escape: true }).view.mode).toBe("table");
+    // esc leaves the log for the screen it was opened from.
+    expect(press(log, "", { escape: true }).view.mode).toBe("detail");
+    expect(press(press(INITIAL_VIEW, "l").view, "", { escape: true }).view.mode).toBe("table");
+    // ...even after a restart asked from the log.
+    expect(press(press(press(log, "r").view, "y").view, "", { escape: true }).view.mode).toBe("detail");
+    expect(press(detail, "", { escape: true }).view.mode).toBe("table");
     // Restarting from the detail pane comes back to it.
     const asked = press(detail, "r").view;
     expect(screenOf(asked)).toBe("detail");

@@ -135,6 +135,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     async function stop(reason = "stopping"): Promise<void> {
       stopping ??= (async () => {
         log(`${reason}: draining requests, stopping services`);
+        proxy.drain();
         control.close();
         // Stop accepting; let requests already in flight finish, but not forever.
         void proxy.server.stop(false);

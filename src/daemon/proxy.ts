@@ -17,6 +17,8 @@ export interface ProxyHandle {
   busy(service: string): boolean;
   /** a stdio service's live children; null for services the supervisor runs */
   children(service: string): ChildSummary | null;
+  /** GET /healthz answers 503 from now on (shutdown has begun) */
+  drain(): void;
   /** flushes the audit log and stops every stdio child; idempotent */
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     snapshot: (s) => proxy.metrics.snapshot(s),
     prometheus: () => proxy.metrics.prometheus(),
     busy: (s) => proxy.busy(s),
+    drain: () => proxy.drain(),
     children(name) {
       const bridge = bridges.get(name);
       if (!bridge) return null;

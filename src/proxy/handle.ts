@@ -8,6 +8,7 @@ import { finish, type RequestContext } from "./context.ts";
 import { preflight } from "./cors.ts";
 import { errorResponse, type ProxyErrorInit } from "./errors.ts";
 import type { LaneDeps } from "./fastLane.ts";
+import { HEALTH_PATH, healthResponse, type Readiness } from "./health.ts";
 import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
 import { formatCredential, requestHeaders } from "./headers.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
@@ -35,6 +36,8 @@ export interface StdioHandler {
 export interface HandlerDeps extends LaneDeps {
   allowedOrigins: readonly string[];
   bridges?: Map<string, StdioHandler>;
+  /** what GET /healthz reports */
+  readiness(): Readiness;
 }
 
 type Sinks = { audit: AuditWriter; metrics: Metrics };
@@ -54,6 +57,11 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
   return async function handle(req, server) {
     const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: null, instance: null, rpc: null, bytesIn: 0 };
 
+    // The balancer's readiness probe: before everything, as it carries no instance. The
+    // front's lane never takes it (parseRoute refuses it), so it is answered only here.
+    const url = new URL(req.url);
+    if (url.pathname === HEALTH_PATH) return healthResponse(req.method, d.readiness());
+
     // 0. Browsers: DNS-rebinding protection, then CORS preflight.
     const origin = req.headers.get("origin");
     const originOk = checkOrigin(origin, d.allowedOrigins);
@@ -61,7 +69,6 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     if (req.method === "OPTIONS" && origin) return preflight(req, origin);
 
     // 1. Route and resolve: instance id → (user, service). Unknown id and wrong service look alike.
-    const url = new URL(req.url);
     const route = parseRoute(url.pathname);
     if (!route) {
       return errorResponse({ status: 404, code: "not-an-instance-url", message: "use your instance URL: /{instanceId}/{service}/mcp" }, looksRpc(req));

@@ -8,6 +8,7 @@ import { AuditWriter } from "./audit.ts";
 import { Credentials } from "./credential.ts";
 import { StoreEpoch } from "./epoch.ts";
 import { createLane } from "./fastLane.ts";
+import { readiness } from "./health.ts";
 import { bindOffPorts } from "./offPorts.ts";
 import { createHandler, type StdioHandler } from "./handle.ts";
 import { InstanceTable } from "./instanceTable.ts";
@@ -56,6 +57,8 @@ export interface Proxy {
   };
   /** true while a client holds an event stream open to the service (the supervisor's idle stop waits for it) */
   busy(service: string): boolean;
+  /** From now on GET /healthz answers 503 "draining", so balancers send new requests elsewhere. */
+  drain(): void;
   /** Drop cached instances and keys now (for changes made on the daemon's own store connection). */
   invalidate(): void;
   /** Writes the queued audit rows; requests after it are not audited. */
@@ -86,12 +89,19 @@ export function createProxy(deps: ProxyDeps): Proxy {
     metrics,
     keepaliveMs: deps.keepaliveMs,
   };
-  const handle = createHandler({ ...shared, allowedOrigins: deps.allowedOrigins ?? [], bridges: deps.bridges });
+  let draining = false;
+  const handle = createHandler({
+    ...shared,
+    allowedOrigins: deps.allowedOrigins ?? [],
+    bridges: deps.bridges,
+    readiness: () => readiness(deps.registry.services.map((s) => deps.gate.state(s.name)), draining),
+  });
   return {
     fetch: handle,
     lane: createLane(shared),
     metrics: { snapshot: (s) => metrics.snapshot(s), prometheus: () => metrics.prometheus(), instances: () => metrics.instanceList() },
     busy: (s) => sessions.openStreams(s) > 0,
+    drain: () => void (draining = true),
     invalidate: () => epoch.invalidate(),
     close: async () => {
       audit.close();

@@ -22,6 +22,14 @@ function auditDaysOf(flag: string | undefined, env: NodeJS.ProcessEnv): number {
   return Number(text);
 }
 
+/** `--port-offset`, else MCPD_PORT_OFFSET: added to every service's port; 0 when unset. */
+export function portOffsetOf(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const [text, from] = flag !== undefined ? [flag, "--port-offset"] : [env.MCPD_PORT_OFFSET, "MCPD_PORT_OFFSET"];
+  if (text === undefined || text === "") return 0;
+  if (!/^\d{1,5}$/.test(text.trim()) || Number(text) > 64_511) throw new McpdError("usage", `${from} ${text}: give a whole number (0-64511) to add to every service's port`);
+  return Number(text);
+}
+
 export function registerStart(program: Command): void {
   program
     .command("start")
@@ -31,10 +39,12 @@ export function registerStart(program: Command): void {
     .option("--detach", "run in the background; print the proxy URL and pid, then exit")
     .option("--tui", "show the health view in this terminal while running")
     .option("--allow-origin <origin>", "a browser origin (scheme://host[:port]) allowed to call instance URLs besides loopback ones; repeatable", collect, [] as string[])
+    .option("--port-offset <n>", "add N to every service's port, for several mcpd nodes on one machine (env MCPD_PORT_OFFSET; default 0)")
     .option("--audit-days <days>", `keep audit rows this many days; 0 keeps them all (env MCPD_AUDIT_DAYS; default ${AUDIT_DAYS_DEFAULT})`)
-    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[]; auditDays?: string }, cmd: Command) => {
+    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[]; auditDays?: string; portOffset?: string }, cmd: Command) => {
       const paths = pathsOf(cmd);
       const auditDays = auditDaysOf(opts.auditDays, process.env);
+      const portOffset = portOffsetOf(opts.portOffset, process.env);
       // The same address `mcpd user add` prints URLs for, so both agree without flags.
       const { host, port } = proxyAddress(opts, process.env, { listening: true });
       if (!LOOPBACK.test(host)) {
@@ -42,11 +52,11 @@ export function registerStart(program: Command): void {
       }
       if (opts.detach) {
         const origins = opts.allowOrigin.flatMap((o) => ["--allow-origin", o]);
-        const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), "--audit-days", String(auditDays), ...origins]);
+        const { pid, proxyUrl } = await startDetached(paths, ["--host", host, "--port", String(port), "--audit-days", String(auditDays), "--port-offset", String(portOffset), ...origins]);
         process.stdout.write(`mcpd running at ${proxyUrl} (pid ${pid}); its output goes to ${daemonLogOf(paths)}\nstop it with: mcpd --data ${shellWord(paths.dataDir)} stop\n`);
         return;
       }
-      const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, auditDays, log: opts.tui ? () => {} : undefined });
+      const daemon = await runDaemon({ paths, host, port, allowedOrigins: opts.allowOrigin, auditDays, portOffset, log: opts.tui ? () => {} : undefined });
       if (opts.tui) {
         // Hook for the health view: it gets the in-process control client; leaving it stops
         // the daemon, and a daemon stopped otherwise (SIGHUP from a closed terminal, `mcpd stop`) closes it.

@@ -35,6 +35,8 @@ export interface DaemonOptions {
   reaper?: boolean;
   /** browser origins allowed besides loopback ones (`--allow-origin`) */
   allowedOrigins?: string[];
+  /** added to every service's static port (`--port-offset`, for several nodes on one machine) */
+  portOffset?: number;
   /** audit rows older than this many days are removed; 0 keeps them all (`--audit-days`) */
   auditDays?: number;
 }
@@ -54,7 +56,7 @@ export interface DaemonHandle {
 export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const { paths } = o;
   const log = o.log ?? ((line: string) => process.stderr.write(`mcpd: ${line}\n`));
-  const registry = loadRegistry(paths.portsDir);
+  const registry = loadRegistry(paths.portsDir, { portOffset: o.portOffset });
   const pid = claimPidFile(paths.pidFile, paths.dataDir);
   const cleanups: Array<() => void | Promise<void>> = [pid.release];
   const cleanupNow = async () => {

@@ -44,11 +44,16 @@ export function parseServiceFile(file: string, dir: string): Service | string[] 
 }
 
 /**
- * Loads every `<portsDir>/<service>/config.json`. Any broken file or any clash of name,
+ * Loads every `<portsDir>/<service>/config.json`. `portOffset` moves every service's
+ * static port by the same amount, so several mcpd nodes on one machine (a cluster tried
+ * out on a laptop, or two nodes sharing a host) each run their services on their own ports
+ * from the same configs; everything downstream (supervisor, health probes, proxy) sees
+ * only the moved port. Any broken file or any clash of name,
  * prefix or port fails the whole load with every problem listed, so a typo never
  * silently drops a service.
  */
-export function loadRegistry(portsDir: string): Registry {
+export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {}): Registry {
+  const offset = opts.portOffset ?? 0;
   if (!existsSync(portsDir) || !statSync(portsDir).isDirectory()) {
     throw new ConfigError([`${shown(portsDir)}: no such folder of service configs (set --ports or MCPD_PORTS)`]);
   }
@@ -61,7 +66,8 @@ export function loadRegistry(portsDir: string): Registry {
     if (!existsSync(file)) continue;
     const result = parseServiceFile(file, dir);
     if (Array.isArray(result)) problems.push(...result);
-    else services.push(result);
+    else if (result.port + offset > 65535) problems.push(`${shown(file)}: port: ${result.port} + port offset ${offset} = ${result.port + offset} is above 65535; use a smaller --port-offset`);
+    else services.push(offset ? { ...result, port: result.port + offset } : result);
   }
   problems.push(...findClashes(services));
   if (problems.length) throw new ConfigError(problems);

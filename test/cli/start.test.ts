@@ -16,3 +16,12 @@ test("start refuses --audit-days (or MCPD_AUDIT_DAYS) that is not a whole number
   expect(env.code).not.toBe(0);
   expect(env.stderr.trim()).toBe("mcpd: MCPD_AUDIT_DAYS -1: give a whole number of days to keep audit rows, or 0 to keep them all");
 });
+
+test("start refuses a --port-offset (or MCPD_PORT_OFFSET) that is not a whole number, naming where it came from", async () => {
+  const flag = await runCli(["start", "--port", "0", "--port-offset", "-5"]);
+  expect(flag.code).not.toBe(0);
+  expect(flag.stderr.trim()).toBe("mcpd: --port-offset -5: give a whole number (0-64511) to add to every service's port");
+  const env = await runCli(["start", "--port", "0"], { env: { MCPD_PORT_OFFSET: "lots" } });
+  expect(env.code).not.toBe(0);
+  expect(env.stderr.trim()).toBe("mcpd: MCPD_PORT_OFFSET lots: give a whole number (0-64511) to add to every service's port");
+});

@@ -110,3 +110,25 @@ describe("upstream base URLs", () => {
     expect(resolveUpstreamUrl(figma, "https://elsewhere.example/x", { FIGMA_API_BASE: "http://127.0.0.1:9999" })).toBe("https://elsewhere.example/x");
   });
 });
+
+describe("a port offset (several nodes on one machine)", () => {
+  test("moves every service's port by the offset and nothing else", () => {
+    const dir = ports({ a: base("alpha", { port: 49200 }), b: base("beta", { port: 49201 }) });
+    const plain = loadRegistry(dir);
+    const moved = loadRegistry(dir, { portOffset: 100 });
+    expect(moved.services.map((s) => s.port)).toEqual([49300, 49301]);
+    expect(moved.services.map((s) => ({ ...s, port: 0 }))).toEqual(plain.services.map((s) => ({ ...s, port: 0 })));
+    expect(moved.get("alpha")!.port).toBe(49300);
+  });
+
+  test("a port moved past 65535 is a problem naming the file and the sum", () => {
+    const dir = ports({ a: base("alpha", { port: 65000 }) });
+    let problems: string[] = [];
+    try {
+      loadRegistry(dir, { portOffset: 600 });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/a\/config\.json: port: 65000 \+ port offset 600 = 65600 is above 65535; use a smaller --port-offset$/)]);
+  });
+});

@@ -32,12 +32,17 @@ export function refOf(prefix: string, userId: string, idHash: string): string {
 }
 
 /**
- * The user id inside a ref made by `refOf`: prefixes are letters and user ids have no
- * "_", so the ref splits one way only. Lets a table keep the ref and not the id beside it.
+ * The user id inside a ref made by `refOf`: the prefix is letters and the last part hex
+ * (base62 in an id), so the first and the last "_" bound the user id whatever "_" it has
+ * inside: the ref splits one way only. Lets a table keep the ref and not the id beside it.
  */
 export function userOfRef(ref: string): string {
   return ref.slice(ref.indexOf("_") + 1, ref.lastIndexOf("_"));
 }
 
-/** User ids appear in URLs, logs and file-free places: keep them plain. */
-export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$/;
+/**
+ * User ids appear in URLs, headers and logs: letters, digits and `. _ @ + -`, which cover
+ * login names (alice_smith) and e-mail addresses (alice+mcp@example.com). Each of them is
+ * taken as it is in a URL path (RFC 3986 pchar), so the id needs no escaping or slug.
+ */
+export const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;

@@ -7,7 +7,7 @@ import { McpdError } from "../util/errors.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import { issueInstance } from "./issueInstance.ts";
 import { assertSealingKeyCurrent } from "./keyGuard.ts";
-import { checkUserId } from "./userId.ts";
+import { userIdFor } from "./userId.ts";
 import { validateCredential } from "./validateCredential.ts";
 
 export interface OnboardDeps {
@@ -50,7 +50,7 @@ export interface AddUserResult {
 export async function addUser(deps: OnboardDeps, input: AddUserInput): Promise<AddUserResult> {
   const { store, env = process.env } = deps;
   const { service, secret } = input;
-  const userId = checkUserId(input.userId);
+  const userId = userIdFor(store, input.userId);
   if (service.credential && !secret) throw new McpdError("usage", `${service.name} needs a key (${service.credential.label})`);
 
   // "none": nothing to check (no key, or no check configured); "skipped": --no-validate.

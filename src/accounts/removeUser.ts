@@ -1,5 +1,6 @@
 import type { Store } from "../store/index.ts";
 import { McpdError } from "../util/errors.ts";
+import { knownUserId } from "./userId.ts";
 
 export interface RemoveUserResult {
   userId: string;
@@ -15,10 +16,11 @@ export interface RemoveUserResult {
  * Revokes a user's instance URLs (all, or one service's) and deletes their sealed keys in
  * one transaction. Revoked instance rows stay, so an old URL answers 403, not 404.
  */
-export function removeUser(store: Store, userId: string, opts: { service?: string; now?: number } = {}): RemoveUserResult {
+export function removeUser(store: Store, asked: string, opts: { service?: string; now?: number } = {}): RemoveUserResult {
   const now = opts.now ?? Date.now();
   return store.tx(() => {
-    if (!store.users.get(userId)) throw new McpdError("unknown-user", `no user "${userId}" (see: mcpd user list)`);
+    const userId = knownUserId(store, asked);
+    if (!userId) throw new McpdError("unknown-user", `no user "${asked}" (see: mcpd user list)`);
     const touched = new Set<string>();
     for (const i of store.instances.liveOf(userId)) if (opts.service === undefined || i.service === opts.service) touched.add(i.service);
     for (const c of store.credentials.listOfUser(userId)) if (opts.service === undefined || c.service === opts.service) touched.add(c.service);

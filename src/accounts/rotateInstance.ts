@@ -3,6 +3,7 @@ import type { Store, InstanceRow } from "../store/index.ts";
 import { McpdError } from "../util/errors.ts";
 import { hashInstanceId } from "./instanceId.ts";
 import { issueInstance } from "./issueInstance.ts";
+import { knownUserId } from "./userId.ts";
 
 /** Which instance to rotate: its full id or public ref, or the live one of a user on a service. */
 export type InstanceTarget = { idOrRef: string } | { userId: string; service: string };
@@ -17,11 +18,11 @@ export interface RotateInstanceResult {
 }
 
 /** A ref is `{prefix}_{user}_{8 hex}`; a full id ends in 22 base62 digits and is never echoed. */
-const REF_SHAPE = /^[a-z]{2,8}_[A-Za-z0-9.-]{1,64}_[0-9a-f]{8}$/;
+const REF_SHAPE = /^[a-z]{2,8}_[A-Za-z0-9._@+-]{1,64}_[0-9a-f]{8}$/;
 
 function findTarget(store: Store, target: InstanceTarget): InstanceRow {
   if ("userId" in target) {
-    const live = store.instances.liveFor(target.userId, target.service);
+    const live = store.instances.liveFor(knownUserId(store, target.userId) ?? target.userId, target.service);
     if (!live) throw new McpdError("unknown-instance", `user "${target.userId}" has no live instance on "${target.service}" (see: mcpd user list)`);
     return live;
   }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
+import { knownUserId } from "../accounts/userId.ts";
 import { openStore, type AuditEntry } from "../store/index.ts";
 import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
@@ -50,7 +51,9 @@ export function registerAudit(program: Command): void {
       const store = openStore(dbFile);
       let rows: AuditEntry[];
       try {
-        rows = store.audit.query({ userId: opts.user, service: opts.service, sinceMs, limit });
+        // The stored spelling: user ids ignore case (a removed user's rows keep the spelling given).
+        const userId = opts.user === undefined ? undefined : (knownUserId(store, opts.user) ?? opts.user);
+        rows = store.audit.query({ userId, service: opts.service, sinceMs, limit });
       } finally {
         store.close();
       }

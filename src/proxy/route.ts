@@ -11,7 +11,7 @@ export interface Route {
 /** An instance id is `{prefix}_{userId}_{random}`; this only bounds its shape and size. */
 // "healthz" has no underscore, so no instance id can be it: /healthz/... is never an
 // instance URL, and GET /healthz (src/proxy/health.ts) is the proxy's own.
-const ID = /^[A-Za-z0-9._-]{1,200}$/;
+const ID = /^[A-Za-z0-9._@+-]{1,200}$/;
 const SERVICE = /^[a-z0-9-]{1,64}$/;
 
 /**

@@ -36,8 +36,9 @@ describe("instance ids", () => {
     expect(id!.includes(ref.slice(-8))).toBe(false);
   });
 
-  test("a ref gives back its user id, whatever dots and dashes the id has", () => {
-    for (const user of ["alice", "Jane-Doe", "john.smith", "a", "x".repeat(64), "9-lives.v2"]) {
+  test("a ref gives back its user id, whatever dots, dashes, underscores or @ the id has", () => {
+    for (const user of ["alice", "Jane-Doe", "john.smith", "a", "x".repeat(64), "9-lives.v2", "alice_smith", "aa__", "alice+mcp@example.com", "a__b"]) {
+      expect(user).toMatch(USER_ID_PATTERN);
       expect(userOfRef(refOf("fig", user, hashInstanceId(newInstanceId("fig", user))))).toBe(user);
     }
   });

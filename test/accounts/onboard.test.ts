@@ -3,6 +3,9 @@ import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { addUser } from "../../src/accounts/onboard.ts";
 import { assertSealingKeyCurrent } from "../../src/accounts/keyGuard.ts";
 import { hashInstanceId, refOf } from "../../src/accounts/instanceId.ts";
+import { issueInstance } from "../../src/accounts/issueInstance.ts";
+import { removeUser } from "../../src/accounts/removeUser.ts";
+import { rotateInstance } from "../../src/accounts/rotateInstance.ts";
 import { loadKeyring, keyFiles, newKey, writeKeyFile } from "../../src/crypto/masterKey.ts";
 import { associatedData, open } from "../../src/crypto/seal.ts";
 import { Secret } from "../../src/crypto/secret.ts";
@@ -103,7 +106,7 @@ describe("one instance per user per service", () => {
   test("a bad user id is refused before anything is stored", async () => {
     w = world();
     const attempt = addUser({ store: w.store, keyFile: w.keyFile }, { userId: "al ice", service: w.service("demo"), secret: new Secret("k") });
-    await expect(attempt).rejects.toThrow('user "al ice": use 1-64 letters, digits, dots and dashes');
+    await expect(attempt).rejects.toThrow('user "al ice": use 1-64 letters, digits and . _ @ + -');
     expect(counts(w).users).toBe(0);
   });
 });
@@ -157,5 +160,49 @@ describe("onboarding and key rotation never strand a record", () => {
     expect(() => assertSealingKeyCurrent(before, w.keyFile, {})).not.toThrow();
     writeFileSync(w.keyFile, Buffer.from(newKey()).toString("base64"), { mode: 0o600 });
     expect(() => assertSealingKeyCurrent(before, w.keyFile, {})).toThrow("the master key was rotated while this command ran");
+  });
+});
+
+describe("user ids people already have", () => {
+  const demo = (w: World, userId: string) => addUser({ store: w.store, keyFile: w.keyFile, env: {} }, { userId, service: w.service("demo"), secret: new Secret(`key-${userId}`) });
+
+  test("login names and e-mail addresses are user ids; ALICE and alice are one user, stored in lower case", async () => {
+    w = world();
+    expect((await demo(w, "alice_smith")).userId).toBe("alice_smith");
+    const mail = await demo(w, "Alice@Example.com");
+    expect(mail).toMatchObject({ userId: "alice@example.com", instance: "created" });
+    expect(mail.instanceId).toMatch(/^demo_alice@example\.com_[0-9A-Za-z]{22}$/);
+    const first = await demo(w, "ALICE");
+    expect(first).toMatchObject({ userId: "alice", instance: "created" });
+    const again = await demo(w, "alice");
+    expect(again).toMatchObject({ userId: "alice", instance: "kept", ref: first.ref, key: "replaced" });
+    expect(w.store.users.list().map((u) => u.id)).toEqual(["alice", "alice@example.com", "alice_smith"]);
+    expect(removeUser(w.store, "ALICE@example.COM")).toMatchObject({ userId: "alice@example.com", userRemoved: true });
+  });
+
+  test("a user stored before ids ignored case keeps its spelling, its URL and its key, whatever case names it", async () => {
+    w = world();
+    const made = issueInstance(w.store, "Jane-Doe", w.service("demo"), (w.store.users.ensure("Jane-Doe", 1), 1));
+    const r = await demo(w, "jane-doe");
+    expect(r).toMatchObject({ userId: "Jane-Doe", instance: "kept", ref: made.ref, key: "stored" });
+    expect(w.store.instances.findByHash(hashInstanceId(made.instanceId))).toMatchObject({ userId: "Jane-Doe", revokedAt: null });
+    expect(rotateInstance(w.store, w.registry, { userId: "JANE-DOE", service: "demo" })).toMatchObject({ userId: "Jane-Doe", oldRef: made.ref });
+    expect(removeUser(w.store, "jane-DOE").userId).toBe("Jane-Doe");
+  });
+
+  test("two stored users that differ only in case: the exact spelling picks one, any other says why it cannot", async () => {
+    w = world();
+    for (const id of ["ALICE", "alice"]) w.store.users.ensure(id, 1);
+    expect((await demo(w, "ALICE")).userId).toBe("ALICE");
+    expect((await demo(w, "alice")).userId).toBe("alice");
+    await expect(demo(w, "Alice")).rejects.toThrow('user "Alice" could be "ALICE" or "alice": they were made before user ids ignored case; give one exactly as mcpd user list shows it');
+    expect(() => removeUser(w.store, "aLiCe")).toThrow(/could be "ALICE" or "alice"/);
+  });
+
+  test("an id that is no login name or e-mail address is refused, saying what is allowed", async () => {
+    w = world();
+    for (const bad of ["alice smith", "-alice", "a/b", "x".repeat(65), "é"]) {
+      await expect(demo(w, bad)).rejects.toThrow(`user "${bad}": use 1-64 letters, digits and . _ @ + - (a login name or an e-mail address), starting with a letter or digit`);
+    }
   });
 });

@@ -38,6 +38,15 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     }
   });
 
+  test("user ids with _ @ + (login names, e-mail addresses) each reach their own credential, and the ref names the right user", async () => {
+    const ids = ["alice", "alice_smith", "alice@example.com", "alice+mcp@example.com", "a_b_c"];
+    const users = ids.map((name) => ({ name, key: `key-of-${name}`, inst: addUser(w.store, w.keyring, name, w.service, `key-of-${name}`) }));
+    for (const u of users) {
+      const sid = await openSession(px, w.url(u.inst.id));
+      expect(await whoami(w.url(u.inst.id), sid, 2)).toEqual({ user: u.name, instance: u.inst.ref, fingerprint: fingerprint(u.key) });
+    }
+  });
+
   test("fifty users, thousands of concurrent calls, zero cross-talk", async () => {
     const users = Array.from({ length: 50 }, (_, i) => {
       const name = `user${i}`;

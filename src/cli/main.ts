@@ -50,6 +50,7 @@ switch (commandNameOf(process.argv.slice(2))) {
       import("./reaper.ts").then((m) => m.registerReaper),
       import("./audit.ts").then((m) => m.registerAudit),
       import("./tui.ts").then((m) => m.registerTui),
+      import("./lb.ts").then((m) => m.registerLb),
       import("./serviceHost.ts").then((m) => m.registerServiceHost),
     ]);
     for (const register of commands) register(program);

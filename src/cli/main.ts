@@ -51,6 +51,8 @@ switch (commandNameOf(process.argv.slice(2))) {
       import("./audit.ts").then((m) => m.registerAudit),
       import("./tui.ts").then((m) => m.registerTui),
       import("./lb.ts").then((m) => m.registerLb),
+      import("./import.ts").then((m) => m.registerImport),
+      import("./reload.ts").then((m) => m.registerReload),
       import("./serviceHost.ts").then((m) => m.registerServiceHost),
     ]);
     for (const register of commands) register(program);

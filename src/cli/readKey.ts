@@ -40,7 +40,12 @@ export async function readCredential(service: Service, userId: string, opts: { f
   const missing = specs.filter((f) => values[f.name] === undefined);
   const tty = process.stdin.isTTY === true && !opts.fromStdin;
   if (missing.length && !tty) {
-    Object.assign(values, parseFieldJson(await readAllStdin(), service), given);
+    const text = (await readAllStdin()).trim();
+    // One value to give: a bare key works as well as {"name": key}, as for a one-key service.
+    if (missing.length === 1 && !text.startsWith("{")) {
+      refuseControl(text, missing[0]!.name);
+      values[missing[0]!.name] = text;
+    } else Object.assign(values, parseFieldJson(text, service), given);
   } else {
     for (const f of missing) {
       const prompt = `${f.label} (${f.name}) for ${userId} on ${service.name}: `;

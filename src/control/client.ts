@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { McpdError } from "../util/errors.ts";
+import type { ReloadResult } from "./server.ts";
 import type { ControlClient, DaemonStatus, StateChange } from "./types.ts";
 
 /** A control call that takes longer than this means the daemon is stuck, not slow. */
@@ -8,7 +9,7 @@ export const CONTROL_TIMEOUT_MS = 10_000;
 const notRunning = (socket: string) => new McpdError("not-running", `mcpd is not running (no control socket at ${socket})`);
 
 /** Talks to the daemon whose control socket is `socket` (data/mcpd.sock). */
-export function connectControl(socket: string): ControlClient & { metrics(): Promise<string> } {
+export function connectControl(socket: string): ControlClient & { metrics(): Promise<string>; reload(): Promise<ReloadResult> } {
   async function call(method: "GET" | "POST", path: string, timeoutMs = CONTROL_TIMEOUT_MS): Promise<Response> {
     if (!existsSync(socket)) throw notRunning(socket);
     let res: Response;
@@ -34,6 +35,7 @@ export function connectControl(socket: string): ControlClient & { metrics(): Pro
     recentChanges: async (service) =>
       (await call("GET", `/changes${service ? `?service=${encodeURIComponent(service)}` : ""}`)).json() as Promise<StateChange[]>,
     metrics: async () => (await call("GET", "/metrics")).text(),
+    reload: async () => (await call("POST", "/reload", 60_000)).json() as Promise<ReloadResult>,
     subscribe(handlers) {
       const abort = new AbortController();
       void (async () => {

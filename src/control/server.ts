@@ -19,6 +19,15 @@ export interface ControlBackend {
   recentChanges(service?: string): StateChange[];
   onChange(fn: (c: StateChange) => void): () => void;
   metricsText(): string;
+  /** loads the ports dir again and starts serving the services of new folders */
+  reload?(): ReloadResult;
+}
+
+/** `mcpd reload --json` (documented in the README). */
+export interface ReloadResult {
+  added: string[];
+  changed: string[];
+  removed: string[];
 }
 
 export interface ControlServer {
@@ -66,6 +75,7 @@ async function route(req: Request, server: Server<undefined>, b: ControlBackend)
       setTimeout(() => b.stop(), 10); // after this answer has gone out
       return Response.json({ ok: true });
     }
+    if (req.method === "POST" && path === "/reload" && b.reload) return Response.json(b.reload());
     if (m && req.method === "POST" && m[2] === "restart") {
       await b.restart(decodeURIComponent(m[1]));
       return Response.json({ ok: true });
@@ -76,7 +86,7 @@ async function route(req: Request, server: Server<undefined>, b: ControlBackend)
     }
     return Response.json({ error: `no such control route: ${req.method} ${path}` }, { status: 404 });
   } catch (e) {
-    const status = isMcpdError(e) && e.code === "unknown-service" ? 404 : 500;
+    const status = isMcpdError(e) && e.code === "unknown-service" ? 404 : isMcpdError(e) && e.code === "config" ? 400 : 500;
     return Response.json({ error: (e as Error).message, code: isMcpdError(e) ? e.code : "internal" }, { status });
   }
 }

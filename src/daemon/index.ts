@@ -4,7 +4,7 @@ import { localClient } from "../control/local.ts";
 import { serveControl, type ControlBackend } from "../control/server.ts";
 import type { ControlClient, StateChange } from "../control/types.ts";
 import { loadKeyring, readKeyring } from "../crypto/masterKey.ts";
-import { loadRegistry } from "../registry/load.ts";
+import { diffRegistry, loadRegistry } from "../registry/load.ts";
 import { openStore } from "../store/index.ts";
 import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/index.ts";
 import { tailLog } from "../supervisor/logs.ts";
@@ -131,6 +131,17 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       recentChanges: (s) => supervisor.recentChanges(s),
       onChange: (fn) => supervisor.onChange(fn),
       metricsText: () => proxy.prometheus(),
+      reload: () => {
+        // A broken folder or a clash fails the reload whole, as it would fail `mcpd start`: nothing changes.
+        const changes = diffRegistry(registry, loadRegistry(paths.portsDir, { portOffset: o.portOffset }));
+        for (const s of changes.added) {
+          registry.add(s);
+          proxy.addService(s);
+          supervisor.add(s);
+          log(`${s.name}: added by mcpd reload (${s.file})`);
+        }
+        return { added: changes.added.map((s) => s.name), changed: changes.changed, removed: changes.removed };
+      },
     };
     const control = serveControl(backend, paths.controlSocket);
 

@@ -5,6 +5,7 @@ import type { ChildSummary, ServiceMetrics, ServiceState } from "../control/type
 import type { Keyring } from "../crypto/seal.ts";
 import { createProxy, serveProxy } from "../proxy/index.ts";
 import type { Registry } from "../registry/load.ts";
+import type { Service } from "../registry/schema.ts";
 import type { Store } from "../store/index.ts";
 import type { GroupTracker } from "../supervisor/reaper.ts";
 
@@ -19,6 +20,8 @@ export interface ProxyHandle {
   children(service: string): ChildSummary | null;
   /** GET /healthz answers 503 from now on (shutdown has begun) */
   drain(): void;
+  /** a service the registry gained while running: a stdio one gets its bridge */
+  addService(service: Service): void;
   /** flushes the audit log and stops every stdio child; idempotent */
   close(): Promise<void>;
 }
@@ -43,11 +46,12 @@ export interface ProxyWiring {
 /** Builds the stdio bridges and the proxy and binds it; the one place the daemon touches src/proxy. */
 export function startProxy(w: ProxyWiring): ProxyHandle {
   const bridges = new Map<string, StdioBridge>();
-  for (const service of w.registry.services) {
-    if (service.transport !== "stdio") continue;
+  const addService = (service: Service) => {
+    if (service.transport !== "stdio") return;
     // The same log file `mcpd logs <service>` reads for supervised services.
     bridges.set(service.name, createStdioBridge(service, { logFile: join(w.logsDir, `${service.name}.log`), env: w.env, track: w.tracker }));
-  }
+  };
+  for (const service of w.registry.services) addService(service);
   const proxy = createProxy({
     registry: w.registry,
     store: w.store,
@@ -67,6 +71,7 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     prometheus: () => proxy.metrics.prometheus(),
     busy: (s) => proxy.busy(s),
     drain: () => proxy.drain(),
+    addService,
     children(name) {
       const bridge = bridges.get(name);
       if (!bridge) return null;

@@ -52,7 +52,7 @@ export function parseServiceFile(file: string, dir: string): Service | string[] 
  * prefix or port fails the whole load with every problem listed, so a typo never
  * silently drops a service.
  */
-export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {}): Registry {
+export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {}): LoadedRegistry {
   const offset = opts.portOffset ?? 0;
   if (!existsSync(portsDir) || !statSync(portsDir).isDirectory()) {
     throw new ConfigError([`${shown(portsDir)}: no such folder of service configs (set --ports or MCPD_PORTS)`]);
@@ -72,7 +72,42 @@ export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {
   problems.push(...findClashes(services));
   if (problems.length) throw new ConfigError(problems);
   const byName = new Map(services.map((s) => [s.name, s]));
-  return { portsDir, services, get: (name) => byName.get(name) };
+  return {
+    portsDir,
+    services,
+    get: (name) => byName.get(name),
+    add(service) {
+      services.push(service);
+      byName.set(service.name, service);
+    },
+  };
+}
+
+/** The daemon's registry: `mcpd reload` adds the services of new folders to it while it runs. */
+export interface LoadedRegistry extends Registry {
+  add(service: Service): void;
+}
+
+export interface RegistryChanges {
+  /** in the folder now, not in the running registry */
+  added: Service[];
+  /** config.json differs from what the daemon runs (applied at the next start) */
+  changed: string[];
+  /** the daemon runs it; its folder is gone (it keeps running until the next start) */
+  removed: string[];
+}
+
+/** What a fresh load of the ports dir has that the running registry does not. */
+export function diffRegistry(running: Registry, fresh: Registry): RegistryChanges {
+  const added: Service[] = [];
+  const changed: string[] = [];
+  for (const s of fresh.services) {
+    const old = running.get(s.name);
+    if (!old) added.push(s);
+    else if (JSON.stringify(old) !== JSON.stringify(s)) changed.push(s.name);
+  }
+  const removed = running.services.filter((s) => !fresh.get(s.name)).map((s) => s.name);
+  return { added, changed, removed };
 }
 
 function findClashes(services: Service[]): string[] {

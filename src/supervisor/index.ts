@@ -1,4 +1,5 @@
 import type { Registry } from "../registry/load.ts";
+import type { Service } from "../registry/schema.ts";
 import type { ServiceState, StateChange } from "../control/types.ts";
 import { McpdError } from "../util/errors.ts";
 import type { BackoffOptions } from "./backoff.ts";
@@ -38,6 +39,8 @@ export interface SupervisorDeps {
 export interface Supervisor {
   /** boot services start now; on-demand ones wait for acquire() */
   startAll(): void;
+  /** a service the registry gained while running (`mcpd reload`): supervised from now on, started if "boot" */
+  add(service: Service): void;
   /** ServiceGate: the port of a healthy service, starting an on-demand one; rejects with McpdError("service-unavailable") */
   acquire(service: string): Promise<{ port: number }>;
   state(service: string): ServiceState;
@@ -65,9 +68,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   // One line for every runner: a fleet booting together starts a few services at a time.
   const slots = new StartSlots(deps.startSlots ?? defaultStartSlots());
   const runners = new Map<string, ServiceRunner>();
-  for (const service of deps.registry.services) {
+  const supervise = (service: Service) => {
     // stdio services are spoken to over pipes by the bridge, which starts its own children.
-    if (service.transport === "stdio") continue;
+    if (service.transport === "stdio") return;
     const log = new RotatingLog(logFileOf(deps.logsDir, service.name));
     logs.push(log);
     runners.set(
@@ -91,7 +94,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         busy: deps.busy,
       }),
     );
-  }
+  };
+  for (const service of deps.registry.services) supervise(service);
   const runner = (name: string) => {
     const r = runners.get(name);
     if (!r && deps.registry.get(name)?.transport === "stdio") {
@@ -107,6 +111,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   return {
     startAll() {
       for (const [name, r] of runners) if (deps.registry.get(name)?.start === "boot") r.start("mcpd start");
+    },
+    add(service) {
+      supervise(service);
+      if (service.start === "boot") runners.get(service.name)?.start("mcpd reload");
     },
     acquire: (name) => runner(name).acquire(),
     // stdio services have no supervised process: "idle" until the bridge starts one

@@ -31,6 +31,8 @@ export interface StdioBridge {
     rssBytes: number;
     children: Array<{ instanceRef: string | null; pid: number; startedAt: number; lastUsedAt: number; rssBytes: number }>;
   };
+  /** Stops the children (and forgets the sessions) of instances `isLive` says are gone; see ChildPool.retire. */
+  retire(isLive: (instanceRef: string) => boolean): Promise<void>;
   /** stops every child: SIGTERM then SIGKILL after a grace period */
   close(): Promise<void>;
 }
@@ -91,6 +93,10 @@ export function createStdioBridge(
     status() {
       const children = pool.children();
       return { live: children.length, rssBytes: children.reduce((n, c) => n + c.rssBytes, 0), children };
+    },
+    async retire(isLive) {
+      const gone = new Set(await pool.retire(isLive));
+      for (const s of sessions.all()) if (gone.has(s.instanceRef)) sessions.remove(s);
     },
     async close() {
       closed = true;

@@ -9,6 +9,8 @@ import type { LogLine } from "./serviceLog.ts";
 
 /** How often idle per-user children are looked for; idleStopMs is at least 1 s. */
 const SWEEP_MAX_MS = 1_000;
+/** A revoked instance's child gets this long after SIGTERM: it must be gone within a second. */
+export const RETIRE_GRACE_MS = 500;
 
 export class AtLimitError extends McpdError {
   constructor(service: string, max: number) {
@@ -96,6 +98,20 @@ export class ChildPool {
       });
     }
     return out;
+  }
+
+  /**
+   * Stops, at once, every per-user child whose instance `isLive` no longer knows (its user
+   * removed, the instance revoked or rotated): it holds that user's key in its
+   * environment and must not outlive the URL. Calls in flight fail with the exit. Returns
+   * the instances whose children were stopped.
+   */
+  async retire(isLive: (instanceRef: string) => boolean): Promise<string[]> {
+    if (!this.perUser) return [];
+    const gone = [...this.entries].filter(([, e]) => e.instanceRef !== null && !isLive(e.instanceRef));
+    for (const [key] of gone) this.entries.delete(key);
+    await Promise.all(gone.map(([, e]) => e.mux.stop("its instance was revoked (user removed, or URL rotated)", RETIRE_GRACE_MS)));
+    return gone.map(([, e]) => e.instanceRef!);
   }
 
   async close(): Promise<void> {

@@ -125,3 +125,21 @@ test("a per-user instance without a key is refused before any child starts", asy
   expect(((await res.json()) as { error: { message: string } }).error.message).toContain("needs a credential");
   expect(front.bridge.status().live).toBe(0);
 });
+
+test("retire stops a gone instance's child within a second, even one that ignores SIGTERM; others keep theirs", async () => {
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_STUBBORN: "1" } } }), log);
+  const alice = await connect(front.addInstance("fp_alice_1", "alice", "ka"));
+  const bob = await connect(front.addInstance("fp_bob_1", "bob", "kb"));
+  const [a, b] = [await whoami(alice), await whoami(bob)];
+  const inFlight = callText(alice, "echo", { text: "x", delayMs: 30_000, announce: true }).catch((e: Error) => e.message);
+  await waitFor(() => readFileSync(log, "utf8").includes("echo x started"), { what: "the call to reach alice's child" });
+  const t0 = performance.now();
+  await front.bridge.retire((ref) => ref !== "fp_alice_1");
+  await waitFor(() => !isAlive(a.pid), { timeoutMs: 1_000, what: "alice's child to be gone" });
+  expect(performance.now() - t0).toBeLessThan(1_000);
+  expect(await inFlight).toContain("the fp server exited (signal SIGKILL) while handling this request");
+  expect(isAlive(b.pid)).toBe(true);
+  expect(front.bridge.status().children.map((c) => c.instanceRef)).toEqual(["fp_bob_1"]);
+  expect((await whoami(bob)).pid).toBe(b.pid);
+});

@@ -1,15 +1,15 @@
-// A real daemon (the compiled dist/mcpd, as install.sh builds it) serving stdio services
+// A real daemon (the compiled executable, as install.sh builds it) serving stdio services
 // made from test/fixtures/stdio-fingerprint.mjs: the whole path a client takes, proxy and
 // bridge together. Users are onboarded with the CLI, as a self-hoster would.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { connectControl } from "../../src/control/client.ts";
 import { runCli } from "./cli.ts";
+import { compiledMcpd } from "./compiled.ts";
 import { freePort, waitFor } from "./net.ts";
 import { tempDir } from "./tmp.ts";
 
-export const MCPD_BIN = join(import.meta.dir, "../../dist/mcpd");
 const FIXTURES = join(import.meta.dir, "../fixtures");
 
 export interface StdioDaemon {
@@ -26,7 +26,7 @@ export interface StdioDaemon {
 
 /** Each config is merged over a stdio fixture service; names, prefixes and ports must differ. */
 export async function startStdioDaemon(services: Array<Record<string, unknown>>): Promise<StdioDaemon> {
-  if (!existsSync(MCPD_BIN)) throw new Error(`${MCPD_BIN} is missing: run ./install.sh first`);
+  const bin = await compiledMcpd();
   const tmp = tempDir("mcpd-stdio-daemon");
   const dataDir = join(tmp.dir, "data");
   const portsDir = join(tmp.dir, "ports");
@@ -46,7 +46,7 @@ export async function startStdioDaemon(services: Array<Record<string, unknown>>)
   }
   const port = await freePort();
   const env = { MCPD_DATA: dataDir, MCPD_PORTS: portsDir, MCPD_PORT: String(port) };
-  const proc = Bun.spawn([MCPD_BIN, "start", "--port", String(port)], {
+  const proc = Bun.spawn([bin, "start", "--port", String(port)], {
     env: { ...process.env, ...env } as Record<string, string>,
     stdin: "ignore",
     stdout: "ignore",

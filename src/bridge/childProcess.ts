@@ -43,15 +43,21 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
   const cwd = isAbsolute(run.cwd) ? run.cwd : resolve(service.dir, run.cwd);
   const log = opts.log;
 
-  const proc = Bun.spawn(run.command, {
-    cwd,
-    env: opts.env,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
-    // Its own process group, so stop() reaches whatever the command started (npx → node).
-    detached: true,
-  });
+  let proc: Bun.Subprocess<"pipe", "pipe", "pipe">;
+  try {
+    proc = Bun.spawn(run.command, {
+      cwd,
+      env: opts.env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+      // Its own process group, so stop() reaches whatever the command started (npx → node).
+      detached: true,
+    });
+  } catch (e) {
+    // No process, so nothing else will ever write to the log: say here what was tried.
+    throw new SpawnError(run.command, cwd, e as Error);
+  }
   const pid = proc.pid;
   const tag = `[${service.name} pid ${pid}]`;
   let alive = true;
@@ -131,6 +137,14 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
       return alive ? readRss(pid) : 0;
     },
   };
+}
+
+/** The command could not be started at all (not found, not executable, no such cwd). */
+export class SpawnError extends Error {
+  constructor(command: string[], cwd: string, cause: Error & { code?: string }) {
+    const code = cause.code && !cause.message.includes(cause.code) ? ` (${cause.code})` : "";
+    super(`could not run \`${command.join(" ")}\` in ${cwd}: ${cause.message}${code}`);
+  }
 }
 
 export function describeExit(exit: ChildExit): string {

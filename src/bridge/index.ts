@@ -8,6 +8,7 @@ import { spawnChild } from "./childProcess.ts";
 import { jsonResponse, rpcError } from "./dispatch.ts";
 import { SERVER_ERROR } from "./jsonrpc.ts";
 import { openLegacyStream, postLegacyMessage } from "./legacySse.ts";
+import type { FailureSnapshot } from "./failures.ts";
 import { ChildPool } from "./pool.ts";
 import { serviceLog } from "./serviceLog.ts";
 import { SessionTable } from "./sessions.ts";
@@ -26,11 +27,13 @@ export interface BridgeContext {
 
 export interface StdioBridge {
   handle(req: Request, ctx: BridgeContext): Promise<Response>;
-  status(): {
+  status(): FailureSnapshot & {
     live: number;
     rssBytes: number;
     children: Array<{ instanceRef: string | null; pid: number; startedAt: number; lastUsedAt: number; rssBytes: number }>;
   };
+  /** Stops every child now; each starts again on its instance's next request. Resolves with how many were stopped. */
+  restart(): Promise<number>;
   /** Stops the children (and forgets the sessions) of instances `isLive` says are gone; see ChildPool.retire. */
   retire(isLive: (instanceRef: string) => boolean): Promise<void>;
   /** stops every child: SIGTERM then SIGKILL after a grace period */
@@ -92,7 +95,11 @@ export function createStdioBridge(
     },
     status() {
       const children = pool.children();
-      return { live: children.length, rssBytes: children.reduce((n, c) => n + c.rssBytes, 0), children };
+      return { live: children.length, rssBytes: children.reduce((n, c) => n + c.rssBytes, 0), children, ...pool.failures.snapshot() };
+    },
+    async restart() {
+      log(`[${service.name}] mcpd restart: stopping every child; each starts again on its next request`);
+      return pool.restart();
     },
     async retire(isLive) {
       const gone = new Set(await pool.retire(isLive));

@@ -23,6 +23,7 @@ export type JsonRpcMessage = JsonRpcRequest | JsonRpcNotification | JsonRpcRespo
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
+export const METHOD_NOT_FOUND = -32601;
 export const INTERNAL_ERROR = -32603;
 /** Implementation-defined server errors: the child died, is at its limit, has no key. */
 export const SERVER_ERROR = -32000;

@@ -1,7 +1,7 @@
 import { forward, isUnavailable, muxFor, needsChild, rpcError } from "./dispatch.ts";
 import type { BridgeContext } from "./index.ts";
 import { isJsonRpcMessage, isRequest, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, type JsonRpcMessage, type JsonRpcRequest } from "./jsonrpc.ts";
-import { Session } from "./sessions.ts";
+import { capabilitiesOf, Session } from "./sessions.ts";
 import { createSseStream, SSE_HEADERS } from "./sse.ts";
 import type { FrontDeps } from "./streamableHttp.ts";
 
@@ -47,6 +47,7 @@ export async function postLegacyMessage(req: Request, ctx: BridgeContext, deps: 
 
   const init = messages.find((m) => isRequest(m) && m.method === "initialize") as JsonRpcRequest | undefined;
   if (init) {
+    session.capabilities = capabilitiesOf(init.params);
     const got = await muxFor(deps.pool, session, ctx, init.params);
     if (isUnavailable(got)) return rpcError(got.status, SERVER_ERROR, got.message, init.id);
     session.deliver({ jsonrpc: "2.0", id: init.id, result: got.initialize(init.params) });

@@ -1,12 +1,14 @@
 import type { Secret } from "../crypto/secret.ts";
-import { BRIDGE_INIT_PARAMS, INIT_TIMEOUT_MS, sessionInitResult } from "./initialize.ts";
+import { CAPABILITY_OF, childInitParams, sessionInitResult } from "./initialize.ts";
+import { describeExit, SpawnError, type ChildExit, type StdioChild } from "./childProcess.ts";
+import type { ChildFailures } from "./failures.ts";
 import { clip, type LogLine } from "./serviceLog.ts";
-import { describeExit, type ChildExit, type StdioChild } from "./childProcess.ts";
 import {
   errorResponse,
   isRequest,
   isResponse,
   INTERNAL_ERROR,
+  METHOD_NOT_FOUND,
   SERVER_ERROR,
   type JsonRpcId,
   type JsonRpcMessage,
@@ -20,6 +22,8 @@ let useCounter = 0;
 /** Where the mux delivers what a child sends to one client session. */
 export interface MuxSession {
   readonly id: string;
+  /** What the session's client declared at initialize; null when it did not (stateless calls). */
+  readonly capabilities: Record<string, unknown> | null;
   /** On the session's standing stream (GET stream, legacy SSE); false when none is open. */
   deliver(msg: JsonRpcMessage): boolean;
 }
@@ -29,6 +33,8 @@ export type RelatedSink = (msg: JsonRpcMessage) => boolean;
 
 interface Pending {
   session: MuxSession | null;
+  /** the bridge's own initialize */
+  init?: boolean;
   originalId: JsonRpcId;
   related?: RelatedSink;
   childToken?: string;
@@ -49,6 +55,11 @@ export interface MuxOptions {
    */
   shared: boolean;
   log: LogLine;
+  /** Names the child in errors and the log: its command and whom it serves. */
+  label: string;
+  initTimeoutMs: number;
+  /** The service's failure counts, shared by all its children (status, TUI). */
+  failures: ChildFailures;
 }
 
 /** The one kind of message a shared child may send to every session: "the list changed". */
@@ -79,6 +90,10 @@ export class ChildMux {
   private readonly sessions = new Map<string, MuxSession>();
   private readonly subscriptions = new Map<string, Set<string>>();
   private stopping = false;
+  /** The next exit is one mcpd asked for (stop, a failed initialize): not a crash. */
+  private expectExit = false;
+  /** The last child crashed: the next start is a restart. */
+  private crashed = false;
   private readonly droppedMethods = new Set<string>();
   lastUsedAt: number;
   /** Orders uses exactly where lastUsedAt (ms) ties: which child is least recently used. */
@@ -218,6 +233,7 @@ export class ChildMux {
   async stop(why: string, graceMs?: number): Promise<void> {
     const child = this.child;
     if (!child) return;
+    if (child.alive) this.expectExit = true;
     this.stopping = true;
     try {
       await child.stop(why, graceMs);
@@ -244,45 +260,73 @@ export class ChildMux {
 
   private async start(secret: Secret | null): Promise<StdioChild> {
     this.initialized = false;
-    const child = this.opts.spawn(secret, {
-      onMessage: (m) => {
-        if (this.child === child) this.fromChild(m);
-      },
-      onExit: (e) => {
-        if (this.child === child) this.childExited(e);
-      },
-    });
+    const o = this.opts;
+    const failed = (detail: string) => new Error(`the ${o.serviceName} server failed to start: ${detail}`);
+    let child: StdioChild;
+    try {
+      child = o.spawn(secret, {
+        onMessage: (m) => {
+          if (this.child === child) this.fromChild(m);
+        },
+        onExit: (e) => {
+          if (this.child === child) this.childExited(e);
+        },
+      });
+    } catch (e) {
+      if (!(e instanceof SpawnError)) throw e;
+      this.noteStartFailure(`${o.label}: ${e.message}`, true);
+      throw failed(e.message);
+    }
     this.child = child;
     this.droppedMethods.clear();
+    this.expectExit = false;
+    if (this.crashed) o.failures.restarted();
+    this.crashed = false;
+
     const initId = this.nextId++;
     const answer = new Promise<JsonRpcResponse>((resolve) => {
-      this.pending.set(initId, { session: null, originalId: initId, resolve });
+      this.pending.set(initId, { session: null, init: true, originalId: initId, resolve });
     });
-    this.sendToChild({
-      jsonrpc: "2.0",
-      id: initId,
-      method: "initialize",
-      params: this.initParams ?? BRIDGE_INIT_PARAMS,
-    });
+    this.sendToChild({ jsonrpc: "2.0", id: initId, method: "initialize", params: childInitParams(this.initParams) });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<JsonRpcResponse>((resolve) => {
-      timer = setTimeout(
-        () => resolve(errorResponse(initId, SERVER_ERROR, `no answer within ${INIT_TIMEOUT_MS / 1000} s`)),
-        INIT_TIMEOUT_MS,
-      );
+      const why = `did not answer initialize within ${o.initTimeoutMs / 1000} s (initTimeoutMs in its config.json; raise it if the server needs longer to start)`;
+      timer = setTimeout(() => resolve(errorResponse(initId, SERVER_ERROR, why)), o.initTimeoutMs);
       timer.unref?.();
     });
     const res = await Promise.race([answer, timeout]);
     clearTimeout(timer);
     this.pending.delete(initId);
     if (res.error || !res.result || typeof res.result !== "object") {
-      await child.stop("it did not initialize");
-      throw new Error(`the ${this.opts.serviceName} server failed to start: ${res.error?.message ?? "initialize gave no result"}`);
+      // An exit before answering was counted as the crash it is; anything else is counted here.
+      const exitedByItself = !child.alive && !this.expectExit;
+      const step = res.error ? (res.error.message.includes("initialize") ? res.error.message : `answered initialize with an error: ${res.error.message}`) : "answered initialize without a result";
+      const detail = `pid ${child.pid} (${o.label}) ${step}`;
+      if (child.alive) this.expectExit = true;
+      await child.stop(`it did not initialize: ${step}`);
+      this.noteStartFailure(detail, !exitedByItself);
+      throw failed(detail);
     }
     this.initResult = res.result as Record<string, unknown>;
     this.sendToChild({ jsonrpc: "2.0", method: "notifications/initialized" });
     this.initialized = true;
     return child;
+  }
+
+  /** Into status and the log; the client gets the same words in its error. */
+  private noteStartFailure(detail: string, count: boolean): void {
+    const o = this.opts;
+    const wasLoop = o.failures.crashLoop;
+    if (count) o.failures.startFailed(detail);
+    else o.failures.lastError = detail;
+    this.crashed = true;
+    o.log(`[${o.serviceName}] failed to start: ${detail}`);
+    this.noteLoop(wasLoop);
+  }
+
+  private noteLoop(wasLoop: boolean): void {
+    if (wasLoop || !this.opts.failures.crashLoop) return;
+    this.opts.log(`[${this.opts.serviceName}] crash loop: its children keep failing (status shows crashLoop); fix the server, then mcpd restart ${this.opts.serviceName}`);
   }
 
   private sendToChild(msg: JsonRpcMessage): void {
@@ -296,12 +340,21 @@ export class ChildMux {
 
   private childExited(exit: ChildExit): void {
     this.initialized = false;
-    const why = `the ${this.opts.serviceName} server exited (${describeExit(exit)}) while handling this request`;
+    const o = this.opts;
+    const expected = this.expectExit;
+    this.expectExit = false;
+    const wasLoop = o.failures.crashLoop;
+    o.failures.exited(`pid ${this.child?.pid} (${o.label}) exited (${describeExit(exit)})${expected ? " when stopped" : ""}`, expected);
+    if (!expected) {
+      this.crashed = true;
+      this.noteLoop(wasLoop);
+    }
+    const why = `the ${o.serviceName} server exited (${describeExit(exit)}) while handling this request`;
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.progress.clear();
     this.serverRequests.clear();
-    for (const p of pending) p.resolve(errorResponse(p.originalId, SERVER_ERROR, why));
+    for (const p of pending) p.resolve(errorResponse(p.originalId, SERVER_ERROR, p.init ? `exited (${describeExit(exit)}) before answering initialize` : why));
   }
 
   private fromChild(msg: JsonRpcMessage): void {
@@ -388,6 +441,8 @@ export class ChildMux {
    * The child asks its client something (sampling, elicitation, roots). stdio carries no
    * link to the request that caused it, so it goes to the session whose request is the
    * newest still in flight (in per-user mode, the only one), on that request's stream.
+   * A session whose client did not declare the capability is not asked: the child gets
+   * an error saying so, which it passes on to that client in its answer.
    */
   private serverRequest(msg: JsonRpcRequest): void {
     if (msg.method === "ping") {
@@ -396,7 +451,13 @@ export class ChildMux {
     }
     let target: Pending | undefined;
     for (const p of this.pending.values()) if (p.session) target = p;
-    const session = target?.session ?? [...this.sessions.values()].at(-1);
+    const session = target?.session ?? (this.opts.shared ? undefined : [...this.sessions.values()].at(-1));
+    const needs = CAPABILITY_OF[msg.method];
+    if (session && needs && !(needs in (session.capabilities ?? {}))) {
+      const who = session.capabilities === null ? "a stateless (2026-07-28) call, which declares no client capabilities" : `a client that did not declare "${needs}" in its initialize capabilities`;
+      this.sendToChild(errorResponse(msg.id, METHOD_NOT_FOUND, `${msg.method} cannot be asked: the request that caused it came from ${who}`));
+      return;
+    }
     if (session) {
       const visibleId = `mcpd-${this.nextServerId++}`;
       const key = `${session.id}\u0000${visibleId}`;
@@ -404,7 +465,7 @@ export class ChildMux {
       if (this.toSession(session, target?.related, { ...msg, id: visibleId })) return;
       this.serverRequests.delete(key);
     }
-    this.sendToChild(errorResponse(msg.id, INTERNAL_ERROR, `no client stream is open to answer ${msg.method}`));
+    this.sendToChild(errorResponse(msg.id, INTERNAL_ERROR, `no client session is waiting on this server to answer ${msg.method}`));
   }
 
   private toSession(session: MuxSession, related: RelatedSink | undefined, msg: JsonRpcMessage): boolean {

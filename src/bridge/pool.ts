@@ -5,6 +5,7 @@ import { McpdError } from "../util/errors.ts";
 import type { ChildExit, StdioChild } from "./childProcess.ts";
 import { ChildMux } from "./mux.ts";
 import type { JsonRpcMessage } from "./jsonrpc.ts";
+import { ChildFailures } from "./failures.ts";
 import type { LogLine } from "./serviceLog.ts";
 
 /** How often idle per-user children are looked for; idleStopMs is at least 1 s. */
@@ -46,6 +47,7 @@ export interface ChildInfo {
  */
 export class ChildPool {
   private readonly entries = new Map<string, Entry>();
+  readonly failures: ChildFailures;
   private readonly sweeper: ReturnType<typeof setInterval> | null = null;
   private closed = false;
 
@@ -55,6 +57,7 @@ export class ChildPool {
     private readonly now: () => number,
     private readonly log: LogLine = () => {},
   ) {
+    this.failures = new ChildFailures(now);
     if (service.mode === "per-user") {
       this.sweeper = setInterval(() => void this.sweep(), Math.min(SWEEP_MAX_MS, service.idleStopMs / 2));
       this.sweeper.unref?.();
@@ -114,6 +117,14 @@ export class ChildPool {
     return gone.map(([, e]) => e.instanceRef!);
   }
 
+  /** `mcpd restart S`: every child stops now (calls in flight fail) and starts again on its next request, with a clean crash-loop slate. */
+  async restart(): Promise<number> {
+    const live = [...this.entries.values()].filter((e) => e.mux.running);
+    await Promise.all(live.map((e) => e.mux.stop("mcpd restart")));
+    this.failures.clearLoop();
+    return live.length;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.sweeper) clearInterval(this.sweeper);
@@ -129,6 +140,9 @@ export class ChildPool {
         now: this.now,
         shared: !this.perUser,
         log: this.log,
+        label: `\`${commandOf(this.service).join(" ")}\` ${instanceRef ? `for ${instanceRef}` : "shared by every user"}`,
+        initTimeoutMs: this.service.initTimeoutMs,
+        failures: this.failures,
         spawn: (secret, handlers) => {
           this.makeRoom(mux);
           return this.spawn(this.perUser ? secret : null, handlers);
@@ -160,6 +174,8 @@ export class ChildPool {
     }
   }
 }
+
+const commandOf = (s: Service): string[] => ("command" in s.run ? s.run.command : []);
 
 /** Keyed per process, so the stored value says nothing about the key even to a memory dump. */
 const HASH_KEY = randomBytes(32);

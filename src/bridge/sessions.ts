@@ -12,6 +12,8 @@ export class Session implements MuxSession {
   readonly id = randomBytes(18).toString("base64url");
   /** the GET stream (Streamable HTTP) or the event stream (legacy SSE) */
   stream: SseStream | null = null;
+  /** The client's capabilities from its initialize; null for a stateless call, which declares none. */
+  capabilities: Record<string, unknown> | null = null;
   lastActiveAt: number;
 
   constructor(
@@ -25,6 +27,12 @@ export class Session implements MuxSession {
   deliver(msg: JsonRpcMessage): boolean {
     return this.stream?.send(msg) ?? false;
   }
+}
+
+/** The capabilities an initialize declared ({} when it declared none). */
+export function capabilitiesOf(params: Record<string, unknown> | undefined): Record<string, unknown> {
+  const c = params?.capabilities;
+  return c && typeof c === "object" && !Array.isArray(c) ? (c as Record<string, unknown>) : {};
 }
 
 export class SessionTable {

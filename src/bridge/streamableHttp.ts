@@ -12,7 +12,7 @@ import {
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
 import type { ChildPool } from "./pool.ts";
-import { Session, type SessionTable } from "./sessions.ts";
+import { capabilitiesOf, Session, type SessionTable } from "./sessions.ts";
 import { createSseStream, SSE_HEADERS } from "./sse.ts";
 
 /** The sessionless revision: every request stands alone and names its version in a header. */
@@ -139,6 +139,7 @@ async function post(req: Request, ctx: BridgeContext, deps: FrontDeps): Promise<
 
 async function initialize(init: JsonRpcRequest, ctx: BridgeContext, deps: FrontDeps): Promise<Response> {
   const session = new Session(ctx.instanceRef, "streamable", deps.now());
+  session.capabilities = capabilitiesOf(init.params);
   const got = await muxFor(deps.pool, session, ctx, init.params);
   if (isUnavailable(got)) return rpcError(got.status, SERVER_ERROR, got.message, init.id);
   deps.sessions.add(session);

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { connectControl } from "../control/client.ts";
 import type { DaemonStatus, ServiceStatus } from "../control/types.ts";
+import { countHealthy } from "../tui/sort.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
 
 export function registerStatus(program: Command): void {
@@ -16,7 +17,7 @@ export function registerStatus(program: Command): void {
 }
 
 export function formatStatus(s: DaemonStatus, now: number): string {
-  const healthy = s.services.filter((x) => x.state === "healthy").length;
+  const healthy = countHealthy(s.services);
   const head =
     `mcpd ${s.version} (pid ${s.pid}) at ${s.proxyUrl}, up ${duration(now - s.startedAt)}; ` +
     `${healthy}/${s.services.length} services healthy, ${s.users} users, ${s.instances} instances, ${rate(s.requestsPerSec)} req/s\n`;
@@ -24,7 +25,8 @@ export function formatStatus(s: DaemonStatus, now: number): string {
     x.name,
     x.state + (x.crashLoop ? " (crash loop)" : ""),
     x.pid ?? (x.children ? `${x.children.live} proc` : "-"),
-    x.port,
+    // A stdio service listens nowhere: its children talk over pipes.
+    x.transport === "stdio" ? "-" : x.port,
     x.startedAt ? duration(now - x.startedAt) : "-",
     x.restarts,
     x.users,

@@ -32,6 +32,8 @@ export interface ServiceMetrics {
 export interface ChildSummary {
   live: number;
   rssBytes: number;
+  /** children that exited without being asked to, or failed to start, since the daemon started */
+  crashes: number;
   /** one per live child; `instance` is the public ref of the instance it serves, null for a shared child */
   processes: Array<{ instance: string | null; pid: number; startedAt: number; lastUsedAt: number; rssBytes: number }>;
 }

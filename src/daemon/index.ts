@@ -121,8 +121,11 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     const done = new Promise<void>((r) => (resolveDone = r));
     const backend: ControlBackend = {
       status: () =>
-        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s), children: (s) => proxy.children(s), pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
-      restart: (s) => supervisor.restart(s),
+        buildStatus({ registry, store, supervisor, metrics: (s) => proxy.snapshot(s), children: (s) => proxy.children(s), stdioFailures: (s) => proxy.stdioFailures(s), pid: process.pid, startedAt, proxyUrl, dataDir: paths.dataDir, portsDir: paths.portsDir }),
+      // A stdio service's children are the bridge's; every other service is the supervisor's.
+      restart: async (s) => {
+        if (!(await proxy.restart(s))) await supervisor.restart(s);
+      },
       stop: () => void stop("mcpd stop"),
       logTail: (s, n) => {
         supervisor.state(s); // unknown service → a clear error

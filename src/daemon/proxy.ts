@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Front } from "../front/index.ts";
 import { createStdioBridge, type StdioBridge } from "../bridge/index.ts";
-import type { ChildSummary, ServiceMetrics, ServiceState } from "../control/types.ts";
+import type { ChildSummary, ServiceMetrics, ServiceState, ServiceStatus } from "../control/types.ts";
 import type { Keyring } from "../crypto/seal.ts";
 import { createProxy, serveProxy } from "../proxy/index.ts";
 import type { Registry } from "../registry/load.ts";
@@ -22,6 +22,10 @@ export interface ProxyHandle {
   drain(): void;
   /** a service the registry gained while running: a stdio one gets its bridge */
   addService(service: Service): void;
+  /** a stdio service's crash counts and last failure; null for services the supervisor runs */
+  stdioFailures(service: string): Pick<ServiceStatus, "restarts" | "lastExit" | "lastError" | "crashLoop"> | null;
+  /** `mcpd restart S` for a stdio service: stops its children (each starts again on its next request); false for any other service */
+  restart(service: string): Promise<boolean>;
   /** flushes the audit log and stops every stdio child; idempotent */
   close(): Promise<void>;
 }
@@ -79,8 +83,19 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
       return {
         live: st.live,
         rssBytes: st.rssBytes,
+        crashes: st.crashes,
         processes: st.children.map((c) => ({ instance: c.instanceRef, pid: c.pid, startedAt: c.startedAt, lastUsedAt: c.lastUsedAt, rssBytes: c.rssBytes })),
       };
+    },
+    stdioFailures(name) {
+      const st = bridges.get(name)?.status();
+      return st ? { restarts: st.restarts, lastExit: st.lastExit, lastError: st.lastError, crashLoop: st.crashLoop } : null;
+    },
+    async restart(name) {
+      const bridge = bridges.get(name);
+      if (!bridge) return false;
+      await bridge.restart();
+      return true;
     },
     close() {
       closing ??= (async () => {

@@ -11,6 +11,8 @@ export interface StatusSources {
   metrics(service: string): ServiceMetrics;
   /** a stdio service's bridge children */
   children(service: string): ChildSummary | null;
+  /** a stdio service's failures, as the supervisor reports an HTTP service's */
+  stdioFailures?(service: string): Pick<ServiceStatus, "restarts" | "lastExit" | "lastError" | "crashLoop"> | null;
   pid: number;
   startedAt: number;
   proxyUrl: string;
@@ -28,7 +30,16 @@ export function buildStatus(s: StatusSources): DaemonStatus {
     const run = supervised.has(svc.name)
       ? s.supervisor.snapshot(svc.name)
       : // stdio services: the bridge starts their children per request; "healthy" while any runs
-        { state: children?.live ? ("healthy" as const) : ("idle" as const), crashLoop: false, pid: null, startedAt: null, restarts: 0, lastExit: null, lastError: null };
+        {
+          state: children?.live ? ("healthy" as const) : ("idle" as const),
+          crashLoop: false,
+          pid: null,
+          startedAt: null,
+          restarts: 0,
+          lastExit: null,
+          lastError: null,
+          ...s.stdioFailures?.(svc.name),
+        };
     return {
       name: svc.name,
       title: svc.title ?? svc.name,

@@ -121,6 +121,11 @@ export const ServiceConfig = z
     start: z.enum(["boot", "on-demand"]).default("boot"),
     idleStopMs: between(1_000, 86_400_000).default(600_000),
     maxProcesses: between(1, 100_000).default(50),
+    /**
+     * stdio services: how long a child has to answer `initialize`. Well under the 60 s
+     * MCP clients wait themselves, so the client sees mcpd's error naming the child.
+     */
+    initTimeoutMs: between(1_000, 600_000).default(20_000),
     /** The real API's base URL and the variable that overrides it (tests point it at a fake). */
     upstream: z.strictObject({ baseUrl: z.url({ error: "must be a URL" }), env: z.string().optional() }).optional(),
     credential: Credential.optional(),

@@ -24,13 +24,13 @@ export function DetailPane({ service: s, changes, log, error, config = null, now
   const st = stateStyle(s);
   const m = s.metrics;
   const facts = [
-    `port ${s.port} · ${s.transport} · start ${s.start} · prefix ${s.prefix}`,
+    `port ${s.transport === "stdio" ? NONE : s.port} · ${s.transport} · start ${s.start} · prefix ${s.prefix}`,
     ...(config ?? []),
     `pid ${s.pid ?? NONE} · up ${formatUptime(s.startedAt, now)} · restarts ${s.restarts} · users ${s.users} · sessions ${m.activeSessions}`,
     `requests ${formatCount(m.requests)} · errors ${formatCount(m.errors)} (${formatPercent(m.errorRate)}) · req/s ${formatRate(m.requestsPerSec)} · p50 ${formatLatency(m.p50Ms)} · p99 ${formatLatency(m.p99Ms)}`,
     // A line of its own: appended to the one above it would be cut off at 80 columns.
     `traffic in ${formatBytes(m.bytesIn)} · out ${formatBytes(m.bytesOut)}`,
-    ...(s.children ? [`per-user children ${s.children.live} · rss ${formatBytes(s.children.rssBytes)}`] : []),
+    ...(s.children ? [`per-user children ${s.children.live} · rss ${formatBytes(s.children.rssBytes)} · crashes ${s.children.crashes}`] : []),
   ];
   const problems = [...(s.lastExit ? [`last exit: ${s.lastExit}`] : []), ...(s.lastError ? [`last error: ${s.lastError}`] : [])];
   // Title + facts + problems + two section titles; what remains is shared by changes and log.

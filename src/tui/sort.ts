@@ -56,7 +56,7 @@ export function visibleServices(services: readonly ServiceStatus[], query: strin
   return sortServices(filterServices(services, query), mode);
 }
 
-/** Services that are up and answering their health probe. */
+/** Services that are fine: up and answering, or on-demand and idle until someone calls (nothing wrong with that). */
 export function countHealthy(services: readonly ServiceStatus[]): number {
-  return services.filter((s) => s.state === "healthy" && !s.crashLoop).length;
+  return services.filter((s) => (s.state === "healthy" || s.state === "idle") && !s.crashLoop).length;
 }

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { waitFor } from "../helpers/net.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { callText, closeAfterEach, connect, fingerprintOf, fixtureService, isAlive, startFront, testDir, whoami } from "./harness.ts";
+import { callText, closeAfterEach, connect, fingerprintOf, FIXTURES, fixtureService, isAlive, startFront, testDir, whoami } from "./harness.ts";
 
 closeAfterEach();
 
@@ -50,8 +50,61 @@ test("a command that cannot start answers with an error naming the service", asy
   expect(res.status).toBe(502);
   const body = (await res.json()) as { id: number; error: { message: string } };
   expect(body.id).toBe(1);
-  expect(body.error.message).toStartWith("the fp server failed to start: the fp server exited (code 1)");
-  expect(front.bridge.status().live).toBe(0);
+  expect(body.error.message).toMatch(/^the fp server failed to start: pid \d+ \(`node no-such-file.mjs` for fp_a_1\) exited \(code 1\) before answering initialize$/);
+  expect(front.bridge.status()).toMatchObject({ live: 0, crashes: 1, lastExit: expect.stringContaining("exited (code 1)") });
+});
+
+const initialize = (url: string) =>
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: {} }),
+  });
+
+test("a command that does not exist: the error and the log name the command and the OS error; status counts it", async () => {
+  const log = join(testDir(), "fp.log");
+  const front = startFront(fixtureService({ run: { command: ["no-such-command-mcpd-test", "--flag"] } }), log);
+  const res = await initialize(front.addInstance("fp_a_1", "a", "k"));
+  expect(res.status).toBe(502);
+  const message = ((await res.json()) as { error: { message: string } }).error.message;
+  expect(message).toStartWith(`the fp server failed to start: could not run \`no-such-command-mcpd-test --flag\` in ${FIXTURES}: `);
+  expect(message).toContain("ENOENT");
+  expect(readFileSync(log, "utf8")).toContain("[fp] failed to start: `no-such-command-mcpd-test --flag` for fp_a_1: could not run");
+  expect(front.bridge.status()).toMatchObject({ crashes: 1, lastError: expect.stringContaining("ENOENT"), crashLoop: false });
+});
+
+test("a child that never answers initialize is given up on after initTimeoutMs, naming the child and the step", async () => {
+  const front = startFront(fixtureService({ initTimeoutMs: 1_000, run: { command: ["node", "stdio-fingerprint.mjs"], env: { FIXTURE_MUTE: "1" } } }));
+  const t0 = performance.now();
+  const res = await initialize(front.addInstance("fp_a_1", "a", "k"));
+  const took = performance.now() - t0;
+  expect(res.status).toBe(502);
+  expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+    /^the fp server failed to start: pid \d+ \(`node stdio-fingerprint.mjs` for fp_a_1\) did not answer initialize within 1 s \(initTimeoutMs in its config\.json/,
+  );
+  expect(took).toBeGreaterThanOrEqual(1_000);
+  expect(took).toBeLessThan(5_000);
+  expect(front.bridge.status()).toMatchObject({ live: 0, crashes: 1, lastError: expect.stringContaining("did not answer initialize") });
+});
+
+test("crashes and restarts are counted; five within a minute are a crash loop; restart() clears the loop and stops every child", async () => {
+  const front = startFront(fixtureService({ mode: "shared", credential: undefined }));
+  const c = await connect(front.addInstance("fp_shared_1", "u", null));
+  const first = (await whoami(c)).pid;
+  for (let i = 1; i <= 5; i++) {
+    expect(await callText(c, "crash").catch((e: Error) => e.message)).toContain("exited (code 3)");
+    expect(front.bridge.status()).toMatchObject({ crashes: i, restarts: i - 1, crashLoop: i >= 5 });
+    // The next call starts the child again: a restart.
+    if (i < 5) await whoami(c);
+  }
+  expect(front.bridge.status().lastExit).toMatch(/^pid \d+ \(`node stdio-fingerprint.mjs` shared by every user\) exited \(code 3\)$/);
+  const again = (await whoami(c)).pid;
+  expect(again).not.toBe(first);
+  expect(await front.bridge.restart()).toBe(1);
+  expect(isAlive(again)).toBe(false);
+  expect(front.bridge.status()).toMatchObject({ live: 0, crashLoop: false, crashes: 5 });
+  expect(front.bridge.status().lastExit).toContain("when stopped");
+  expect((await whoami(c)).pid).not.toBe(again);
 });
 
 test("close() stops every child, including one that ignores SIGTERM", async () => {

@@ -10,7 +10,7 @@ import { compiledMcpd } from "./compiled.ts";
 import { freePort, waitFor } from "./net.ts";
 import { tempDir } from "./tmp.ts";
 
-const FIXTURES = join(import.meta.dir, "../fixtures");
+export const FIXTURES = join(import.meta.dir, "../fixtures");
 
 export interface StdioDaemon {
   url: string;

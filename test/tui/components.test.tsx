@@ -114,6 +114,12 @@ describe("Header", () => {
     expect(out[1]).toBe("services 1/3 healthy  users 7  instances 21  req/s 42  1 crash-looping");
   });
 
+  test("an idle on-demand service counts as fine; a crash-looping one does not", () => {
+    const status = daemonStatus([service("a"), service("lazy", { state: "idle" }), service("c", { crashLoop: true, state: "idle" })]);
+    const out = lines(render(<Header status={status} now={NOW} width={100} />).lastFrame());
+    expect(out[1]).toStartWith("services 2/3 healthy");
+  });
+
   test("while the daemon is away: dimmed, and says how old the numbers are", () => {
     const status = daemonStatus([service("a")], { startedAt: NOW - 60_000 });
     const frame = render(<Header status={status} now={NOW} width={100} staleForMs={12_000} />).lastFrame()!;

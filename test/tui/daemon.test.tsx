@@ -52,7 +52,7 @@ describe("the health view on a real daemon", () => {
       for (const line of f.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
       expect(f.split("\n")[0]).toStartWith(`mcpd ${VERSION}  http://127.0.0.1:${daemon.proxyPort}  up `);
       expect(f).toContain(`data ${daemon.dataDir}`);
-      expect(f).toContain("services 1/2 healthy  users 2  instances 2  req/s 0");
+      expect(f).toContain("services 2/2 healthy  users 2  instances 2  req/s 0");
       expect(tableNames(f)).toEqual(["demo", IDLE_SERVICE]);
       expect(demoRow(f)).toMatchObject({ PORT: String(daemon.servicePort), PID: String(demo.pid), RST: "0", USERS: "2", "REQ/S": "0", "ERR%": "0%" });
       expect(demoRow(f)!.UP).toMatch(/^\d+s$/);

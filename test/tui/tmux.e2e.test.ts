@@ -87,7 +87,7 @@ test(
     expect(rows).toHaveLength(24);
     for (const row of rows) expect(row.length).toBeLessThanOrEqual(80);
     expect(rows[0]).toStartWith(`mcpd ${VERSION}  http://127.0.0.1:${daemon.proxyPort}  up `);
-    expect(rows[1]).toBe("services 1/2 healthy  users 2  instances 2  req/s 0");
+    expect(rows[1]).toBe("services 2/2 healthy  users 2  instances 2  req/s 0");
     expect(rows[23]).toBe(TABLE_FOOTER);
     expect(rows[3]).toMatch(/^ {2}SERVICE\s+STATE\s+PORT\s+PID\s+UP\s+RST\s+USERS\s+REQ\/S\s+ERR%\s+P50\s+P99$/);
     expect(demoRow(s)).toMatchObject({ PORT: String(daemon.servicePort), PID: String(first.pid), RST: "0", USERS: "2" });

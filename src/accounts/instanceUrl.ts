@@ -29,8 +29,52 @@ export function proxyAddress(
   return { host, port };
 }
 
-/** `http://{host}:{port}/{instanceId}/{service}{mcpPath}`; an IPv6 host gets brackets. */
-export function instanceUrl(addr: ProxyAddress, instanceId: string, service: Pick<Service, "name" | "mcpPath">): string {
+/** `http://{host}:{port}`; an IPv6 host gets brackets. */
+export function addressUrl(addr: ProxyAddress): string {
   const host = addr.host.includes(":") && !addr.host.startsWith("[") ? `[${addr.host}]` : addr.host;
-  return `http://${host}:${addr.port}/${instanceId}/${service.name}${service.mcpPath}`;
+  return `http://${host}:${addr.port}`;
+}
+
+/** `{base}/{instanceId}/{service}{mcpPath}`, base as urlBase() chose it (or an address). */
+export function instanceUrl(base: string | ProxyAddress, instanceId: string, service: Pick<Service, "name" | "mcpPath">): string {
+  return `${typeof base === "string" ? base : addressUrl(base)}/${instanceId}/${service.name}${service.mcpPath}`;
+}
+
+/** Where printed instance URLs begin, where that came from, and a line for the person when it may not work. */
+export interface UrlBase {
+  base: string;
+  from: "public-url" | "flags" | "daemon" | "configured";
+  note: string | null;
+}
+
+export interface UrlSources {
+  /** MCPD_PUBLIC_URL, else what `mcpd start --public-url` kept in the data dir */
+  publicUrl: string | null;
+  /** --host/--port given to this command */
+  flags: { host?: string; port?: string | number };
+  env: NodeJS.ProcessEnv;
+  /** the running daemon's real proxy address (asked over its control socket); null when none runs */
+  daemonUrl(): Promise<string | null>;
+}
+
+const ANY_ADDRESS = /^http:\/\/(0\.0\.0\.0|\[::\]):/;
+
+/**
+ * The one decision of what printed instance URLs begin with: the public URL when one is
+ * set (a balancer or TLS front); else --host/--port when this command was given them;
+ * else the address the daemon on this data dir really listens on; else the configured
+ * host:port (MCPD_HOST/MCPD_PORT, 127.0.0.1:8080), with a note that nothing listens there yet.
+ */
+export async function urlBase(s: UrlSources): Promise<UrlBase> {
+  if (s.publicUrl) return { base: s.publicUrl, from: "public-url", note: null };
+  if (s.flags.host !== undefined || s.flags.port !== undefined) return { base: addressUrl(proxyAddress(s.flags, s.env)), from: "flags", note: null };
+  const configured = addressUrl(proxyAddress({}, s.env));
+  const running = await s.daemonUrl();
+  if (running) {
+    const note = ANY_ADDRESS.test(running)
+      ? `the daemon listens on every address (${running}); a client elsewhere needs this machine's name: set it once with mcpd start --public-url https://HOST`
+      : null;
+    return { base: running, from: "daemon", note };
+  }
+  return { base: configured, from: "configured", note: `nothing listens on ${configured} yet (no mcpd running on this data dir): the URL works once mcpd start serves there` };
 }

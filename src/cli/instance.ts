@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
-import { instanceUrl, proxyAddress } from "../accounts/instanceUrl.ts";
+import { instanceUrl } from "../accounts/instanceUrl.ts";
 import { rotateInstance, type InstanceTarget } from "../accounts/rotateInstance.ts";
 import { loadRegistry } from "../registry/load.ts";
 import { McpdError } from "../util/errors.ts";
 import { pathsOf, printJson } from "./output.ts";
+import { printedUrlBase } from "./printedUrl.ts";
 import { withStore } from "./withStore.ts";
 
 export function registerInstance(program: Command): void {
@@ -14,8 +15,8 @@ export function registerInstance(program: Command): void {
     .description("give an instance a new URL; the old one stops working at once")
     .option("--user <id>", "with --service: the user's live instance on that service")
     .option("--service <name>", "with --user")
-    .option("--host <host>", "proxy host in the printed URL (env MCPD_HOST; default 127.0.0.1)")
-    .option("--port <port>", "proxy port in the printed URL (env MCPD_PORT; default 8080)")
+    .option("--host <host>", "proxy host in the printed URL (default: mcpd start --public-url, else the running daemon's address)")
+    .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
     .option("--json", "machine-readable output")
     .action(async (idOrRef: string | undefined, opts: { user?: string; service?: string; host?: string; port?: string; json?: boolean }, cmd: Command) => {
       const target: InstanceTarget | null = idOrRef
@@ -27,11 +28,10 @@ export function registerInstance(program: Command): void {
         throw new McpdError("usage", "give an instance id or ref (see: mcpd user list), or --user and --service, not both");
       }
       const paths = pathsOf(cmd);
-      const addr = proxyAddress(opts);
       const registry = loadRegistry(paths.portsDir);
       if (!existsSync(paths.dbFile)) throw new McpdError("unknown-instance", `no instances yet (no mcpd database at ${paths.dbFile})`);
       const r = await withStore(paths.dbFile, (store) => rotateInstance(store, registry, target));
-      const url = instanceUrl(addr, r.instanceId, registry.get(r.service)!);
+      const url = instanceUrl(await printedUrlBase(paths, opts), r.instanceId, registry.get(r.service)!);
       if (opts.json) return printJson({ user: r.userId, service: r.service, oldRef: r.oldRef, ref: r.ref, instanceId: r.instanceId, url });
       process.stdout.write(`${r.oldRef} is revoked. New instance URL for ${r.userId} on ${r.service} (ref ${r.ref}), shown once:\n  ${url}\n`);
     });

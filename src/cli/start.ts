@@ -3,6 +3,7 @@ import { runDaemon } from "../daemon/index.ts";
 import { AUDIT_DAYS_DEFAULT } from "../daemon/auditRetention.ts";
 import { daemonLogOf, startDetached } from "../daemon/detach.ts";
 import { proxyAddress } from "../accounts/instanceUrl.ts";
+import { checkPublicUrl, writePublicUrl } from "../config/publicUrl.ts";
 import { McpdError } from "../util/errors.ts";
 import { pathsOf, shellWord } from "./output.ts";
 
@@ -39,12 +40,15 @@ export function registerStart(program: Command): void {
     .option("--detach", "run in the background; print the proxy URL and pid, then exit")
     .option("--tui", "show the health view in this terminal while running")
     .option("--allow-origin <origin>", "a browser origin (scheme://host[:port]) allowed to call instance URLs besides loopback ones; repeatable", collect, [] as string[])
+    .option("--public-url <url>", "what clients reach mcpd at (a balancer, a TLS front): printed instance URLs begin with it; kept in the data dir (\"\" forgets it)")
     .option("--port-offset <n>", "add N to every service's port, for several mcpd nodes on one machine (env MCPD_PORT_OFFSET; default 0)")
     .option("--audit-days <days>", `keep audit rows this many days; 0 keeps them all (env MCPD_AUDIT_DAYS; default ${AUDIT_DAYS_DEFAULT})`)
-    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[]; auditDays?: string; portOffset?: string }, cmd: Command) => {
+    .action(async (opts: { host?: string; port?: string; detach?: boolean; tui?: boolean; allowOrigin: string[]; auditDays?: string; portOffset?: string; publicUrl?: string }, cmd: Command) => {
       const paths = pathsOf(cmd);
       const auditDays = auditDaysOf(opts.auditDays, process.env);
       const portOffset = portOffsetOf(opts.portOffset, process.env);
+      // Kept before anything starts, so `user add` prints it from now on, daemon or not.
+      if (opts.publicUrl !== undefined) writePublicUrl(paths.publicUrlFile, opts.publicUrl === "" ? "" : checkPublicUrl(opts.publicUrl));
       // The same address `mcpd user add` prints URLs for, so both agree without flags.
       const { host, port } = proxyAddress(opts, process.env, { listening: true });
       if (!LOOPBACK.test(host)) {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { addUser, type AddUserResult } from "../accounts/onboard.ts";
-import { instanceUrl, proxyAddress, type ProxyAddress } from "../accounts/instanceUrl.ts";
+import { instanceUrl } from "../accounts/instanceUrl.ts";
 import { listAccounts, type AccountRow } from "../accounts/listAccounts.ts";
 import { removeUser, type RemoveUserResult } from "../accounts/removeUser.ts";
 import { checkUserId, defaultUserId } from "../accounts/userId.ts";
@@ -9,6 +9,7 @@ import { loadRegistry, type Registry } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
+import { printedUrlBase } from "./printedUrl.ts";
 import { readCredential } from "./readKey.ts";
 import { withStore } from "./withStore.ts";
 
@@ -24,13 +25,13 @@ export function serviceNamed(registry: Registry, name: string): Service {
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The stable `--json` shape of `user add` (documented in the README). */
-export function describeAdded(r: AddUserResult, service: Service, addr: ProxyAddress) {
+export function describeAdded(r: AddUserResult, service: Service, base: string) {
   return {
     user: r.userId,
     service: r.service,
     ref: r.ref,
     instanceId: r.instanceId,
-    url: r.instanceId ? instanceUrl(addr, r.instanceId, service) : null,
+    url: r.instanceId ? instanceUrl(base, r.instanceId, service) : null,
     instance: r.instance,
     key: r.key,
     fingerprint: r.fingerprint,
@@ -82,19 +83,18 @@ export function registerUser(program: Command): void {
     .option("--field <name=value>", "a non-secret field of the service's credential (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--no-validate", "store the key without checking it with the service's API")
     .option("--rotate", "issue a new instance URL even if the user has one (the old URL stops working)")
-    .option("--host <host>", "proxy host in the printed URL (env MCPD_HOST; default 127.0.0.1)")
-    .option("--port <port>", "proxy port in the printed URL (env MCPD_PORT; default 8080)")
+    .option("--host <host>", "proxy host in the printed URL (default: mcpd start --public-url, else the running daemon's address)")
+    .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
     .option("--json", "machine-readable output")
     .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
       const paths = pathsOf(cmd);
       const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
-      const addr = proxyAddress(opts);
       const userId = checkUserId(opts.user ?? defaultUserId());
       const secret = service.credential ? await readCredential(service, userId, { fromStdin: opts.keyStdin === true, fields: opts.field }) : null;
       const result = await withStore(paths.dbFile, (store) =>
         addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate }),
       );
-      const out = describeAdded(result, service, addr);
+      const out = describeAdded(result, service, await printedUrlBase(paths, opts));
       if (opts.json) printJson(out);
       else printAdded(out);
     });

@@ -9,6 +9,8 @@ export interface Paths {
   logsDir: string;
   pidFile: string;
   controlSocket: string;
+  /** what `mcpd start --public-url` keeps: where printed instance URLs begin */
+  publicUrlFile: string;
 }
 
 export interface PathOptions {
@@ -32,5 +34,6 @@ export function resolvePaths(opts: PathOptions = {}, env: NodeJS.ProcessEnv = pr
     logsDir: join(dataDir, "logs"),
     pidFile: join(dataDir, "mcpd.pid"),
     controlSocket: join(dataDir, "mcpd.sock"),
+    publicUrlFile: join(dataDir, "public-url"),
   };
 }

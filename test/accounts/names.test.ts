@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { instanceUrl, proxyAddress } from "../../src/accounts/instanceUrl.ts";
+import { instanceUrl, proxyAddress, urlBase } from "../../src/accounts/instanceUrl.ts";
+import { checkPublicUrl } from "../../src/config/publicUrl.ts";
 import { hashInstanceId, newInstanceId, refOf, USER_ID_PATTERN, userOfRef } from "../../src/accounts/instanceId.ts";
 import { defaultUserId, sanitizeUserId } from "../../src/accounts/userId.ts";
 
@@ -21,6 +22,30 @@ describe("instance URLs", () => {
   test("a port out of range is refused naming where it came from", () => {
     expect(() => proxyAddress({ port: "70000" }, {})).toThrow("--port: 70000 is not a port number (1-65535)");
     expect(() => proxyAddress({}, { MCPD_PORT: "http" })).toThrow("MCPD_PORT: http is not a port number (1-65535)");
+  });
+});
+
+describe("where printed URLs begin (one decision)", () => {
+  const daemon = (url: string | null) => async () => url;
+  test("the public URL, else this command's --host/--port, else the running daemon, else the configured address with a note", async () => {
+    const env = { MCPD_PORT: "9000" };
+    expect(await urlBase({ publicUrl: "https://mcp.example.com", flags: { port: "1" }, env, daemonUrl: daemon("http://127.0.0.1:5") })).toEqual({ base: "https://mcp.example.com", from: "public-url", note: null });
+    expect(await urlBase({ publicUrl: null, flags: { port: "8443" }, env, daemonUrl: daemon("http://127.0.0.1:5") })).toEqual({ base: "http://127.0.0.1:8443", from: "flags", note: null });
+    expect(await urlBase({ publicUrl: null, flags: {}, env, daemonUrl: daemon("http://127.0.0.1:5") })).toEqual({ base: "http://127.0.0.1:5", from: "daemon", note: null });
+    const none = await urlBase({ publicUrl: null, flags: {}, env, daemonUrl: daemon(null) });
+    expect(none).toMatchObject({ base: "http://127.0.0.1:9000", from: "configured" });
+    expect(none.note).toContain("nothing listens on http://127.0.0.1:9000 yet");
+  });
+
+  test("a daemon on every address gets a note asking for --public-url", async () => {
+    const r = await urlBase({ publicUrl: null, flags: {}, env: {}, daemonUrl: daemon("http://0.0.0.0:8080") });
+    expect(r.note).toContain("mcpd start --public-url");
+  });
+
+  test("public URLs lose a trailing slash and may not carry a query, fragment or credentials", () => {
+    expect(checkPublicUrl("https://mcp.example.com/")).toBe("https://mcp.example.com");
+    expect(checkPublicUrl("http://lb.lan:8443/mcpd/")).toBe("http://lb.lan:8443/mcpd");
+    for (const bad of ["mcp.example.com", "ftp://x", "https://a/?x=1", "https://a/#f", "https://u:p@a/"]) expect(() => checkPublicUrl(bad)).toThrow("--public-url");
   });
 });
 

@@ -18,7 +18,6 @@ import { hashInstanceId } from "../src/accounts/instanceId.ts";
 import { loadRegistry } from "../src/registry/load.ts";
 import { createProxy, serveProxy } from "../src/proxy/index.ts";
 import { parseRoute } from "../src/proxy/route.ts";
-import { StoreEpoch } from "../src/proxy/epoch.ts";
 import { Resolver } from "../src/proxy/resolve.ts";
 import { Credentials } from "../src/proxy/credential.ts";
 import { RateLimiter } from "../src/proxy/rateLimit.ts";
@@ -105,7 +104,6 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
 
   // ---- src/proxy's own steps, in handle.ts order, warm caches as a busy session sees them ----
   const now = Date.now;
-  const epoch = new StoreEpoch(store);
   const instances = new InstanceTable();
   const resolver = new Resolver(store, instances);
   const credentials = new Credentials(store, keyring, now, instances);
@@ -148,8 +146,6 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
 
   const proxySteps: Row[] = [];
   proxySteps.push(["URL + parseRoute", time((i) => parseRoute(new URL(pick(urls, i)).pathname)), "route.ts"]);
-  proxySteps.push(["StoreEpoch.check, nothing committed", time(() => epoch.check()), "epoch.ts, every request: the WAL-index header"]);
-  proxySteps.push(["PRAGMA data_version", time(() => store.dataVersion()), "epoch.ts, once the header has moved"]);
   proxySteps.push(["Resolver.resolve, cached", time((i) => resolver.resolve(pick(ids, i), SERVICE.name)), "resolve.ts: sha256 + InstanceTable"]);
   proxySteps.push(["RateLimiter.take", time((i) => limiter.take(pick(resolved, i).row, 6000, 1000)), "rateLimit.ts"]);
   proxySteps.push(["peekRpc (decode + JSON.parse of the body)", time(() => peekRpc(bodyBytes, "application/json")), `jsonrpc.ts, ${bodyBytes.byteLength} B body`]);
@@ -286,6 +282,7 @@ async function layers(dataDir: string, store: ReturnType<typeof openStore>, keyr
   const proxy = createProxy({
     registry: loadRegistry(portsDir),
     store,
+    changes: store.watch(),
     keyring,
     internalToken: "internal-token",
     gate: { acquire: async () => ({ port: service.port! }), state: () => "healthy" },
@@ -328,7 +325,7 @@ function laneRows(store: ReturnType<typeof openStore>, keyring: Awaited<ReturnTy
   const portsDir = join(tempDir("hotpath-lane"), "ports");
   writeDemoPorts(portsDir, [{ ...SERVICE, port: 45_999 }]);
   const registry = loadRegistry(portsDir);
-  const proxy = createProxy({ registry, store, keyring, internalToken: "internal-token", gate: { acquire: async () => ({ port: 45_999 }), state: () => "healthy" } });
+  const proxy = createProxy({ registry, store, changes: store.watch(), keyring, internalToken: "internal-token", gate: { acquire: async () => ({ port: 45_999 }), state: () => "healthy" } });
   const n = Math.min(ids.length, 1_000);
   const heads = ids.slice(0, n).map((id) =>
     Buffer.concat([

@@ -4,7 +4,10 @@
 // (supergateway, mcp-proxy). One closed-loop client, two client kinds (the SDK, raw
 // fetch), rounds alternating between targets so drift in machine load hits all alike.
 //
-//   bun run bench:proxy [--quick] [--concurrency=16] [--rounds=3] [--round-ms=4000]
+//   bun run bench:proxy [--quick] [--concurrency=16] [--rounds=3] [--round-ms=4000] [--against=/path/to/other/mcpd]
+//
+// --against adds a second mcpd build ("mcpd B", its own data dir and demo process, seeded
+// alike) to the same alternating rounds: the A/B a change on the request path comes with.
 import { QUICK, flag, freePort, machineLine } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
 import { cpuMsOf, descendants, environOf } from "./lib/procfs.ts";
@@ -34,6 +37,8 @@ const ECHO_ARGS = { text: "hello from the bench" };
 const SERVICE = { name: "demo", prefix: "demo" };
 const USER = "u00001";
 const TIME_LIMIT_MS = QUICK ? 90_000 : 420_000;
+/** Another mcpd build to measure beside this one, in the same rounds. */
+const AGAINST = flag("against", "");
 
 type Mode = "sdk" | "raw";
 const MODES: Mode[] = ["sdk", "raw"];
@@ -100,6 +105,25 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
       servicePids: () => [svcPid],
     },
   ];
+
+  if (AGAINST) {
+    const dataB = tempDir("proxy-data-b");
+    const portsB = tempDir("proxy-ports-b");
+    writeDemoPorts(portsB, [{ ...SERVICE, port: await freePort() }]);
+    const [idB] = await seedUsers(dataB, SERVICE, 1);
+    const b = await startDaemon({ dataDir: dataB, portsDir: portsB, argv: [AGAINST] });
+    const svcB = (await b.waitHealthy(60_000)).services.find((s) => s.name === SERVICE.name)!;
+    console.log(`# mcpd B: ${AGAINST}`);
+    contenders.push({
+      name: "mcpd B",
+      target: { url: instanceUrl(b.proxyUrl, idB!, SERVICE.name), headers: {} },
+      proxyPids: () => {
+        const services = new Set([svcB.pid!, ...descendants(svcB.pid!)]);
+        return [b.pid, ...descendants(b.pid).filter((p) => !services.has(p))];
+      },
+      servicePids: () => [svcB.pid!],
+    });
+  }
 
   const nginxBin = await ensureNginx(log, { install: !QUICK });
   if ("bin" in nginxBin) {
@@ -206,6 +230,10 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
     if (d && m && n) {
       verdicts.push(`${mode}: mcpd added CPU ${fixed(m.proxyCpuPerReq, 3)} ms/req vs nginx ${fixed(n.proxyCpuPerReq, 3)} (target <= nginx): ${m.proxyCpuPerReq <= n.proxyCpuPerReq ? "MET" : "NOT MET"}`);
       verdicts.push(`${mode}: mcpd added p50 ${fixed(m.p50 - d.p50)} ms vs nginx ${fixed(n.p50 - d.p50)} ms (target <= nginx): ${m.p50 - d.p50 <= n.p50 - d.p50 ? "MET" : "NOT MET"}`);
+    }
+    const b = summaryOf(tallies.get(`${mode}/mcpd B`));
+    if (m && b) {
+      verdicts.push(`${mode}: A/B proxy CPU ${fixed(m.proxyCpuPerReq, 3)} (this build) vs ${fixed(b.proxyCpuPerReq, 3)} ms/req (mcpd B) = ${ratio(m.proxyCpuPerReq, b.proxyCpuPerReq)}; p50 ${fixed(m.p50)} vs ${fixed(b.p50)} ms`);
     }
     const p = summaryOf(tallies.get(`${mode}/bun pipe`));
     if (d && m && p) {

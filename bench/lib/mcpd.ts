@@ -127,8 +127,8 @@ export interface Daemon {
   died(): Promise<Fatal>;
 }
 
-export async function startDaemon(opts: { dataDir: string; portsDir: string; port?: number; env?: Record<string, string> }): Promise<Daemon> {
-  const { argv } = mcpdCommand();
+export async function startDaemon(opts: { dataDir: string; portsDir: string; port?: number; env?: Record<string, string>; argv?: string[] }): Promise<Daemon> {
+  const argv = opts.argv ?? mcpdCommand().argv;
   const port = opts.port ?? (await freePort());
   const env = { MCPD_DATA: opts.dataDir, MCPD_PORTS: opts.portsDir, ...opts.env };
   const logFile = join(opts.dataDir, "daemon.out");

@@ -15,7 +15,7 @@ export function assertSealingKeyCurrent(keyring: Keyring, keyFile: string | unde
   if (existsSync(files.next)) {
     throw new McpdError(
       "key-rotation-pending",
-      `${files.next} exists: a master key rotation is running or was cut short; run "mcpd key rotate" to finish it, then try again`,
+      `${files.next} exists: a master key rotation is running or was cut short; nothing was stored: run "mcpd key rotate" to finish it, then try again`,
     );
   }
   if (keyIdOfFile(files.current) !== keyring.current) {

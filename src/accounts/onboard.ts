@@ -17,6 +17,8 @@ export interface OnboardDeps {
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
   now?: () => number;
+  /** how long to wait for a `mcpd key rotate` running beside this one (default 10 s) */
+  rotationWaitMs?: number;
 }
 
 export interface AddUserInput {
@@ -61,11 +63,33 @@ export async function addUser(deps: OnboardDeps, input: AddUserInput): Promise<A
     validated = check.checked;
   }
 
-  const keyring = secret ? await loadKeyring(deps.keyFile, { create: true, env }) : null;
-  const sealed = secret && keyring ? seal(keyring, secret.reveal(), associatedData(userId, service.name)) : null;
   const fingerprint = secret ? fingerprintOf(secret, service.credential) : null;
   const now = (deps.now ?? Date.now)();
+  // A `mcpd key rotate` running beside this command is waited out, not failed: sealed
+  // under the key it is replacing, the record would be stranded.
+  for (const deadline = Date.now() + (deps.rotationWaitMs ?? ROTATION_WAIT_MS); ; await Bun.sleep(50 + Math.random() * 100)) {
+    try {
+      return await store_(deps, input, { userId, secret, validated, fingerprint, now });
+    } catch (e) {
+      if (!(e instanceof McpdError && ROTATING.has(e.code)) || Date.now() >= deadline) throw e;
+    }
+  }
+}
 
+/** How long a command waits for a master key rotation beside it to finish. */
+const ROTATION_WAIT_MS = 10_000;
+const ROTATING = new Set(["key-rotation-pending", "key-changed"]);
+
+async function store_(
+  deps: OnboardDeps,
+  input: AddUserInput,
+  o: { userId: string; secret: Secret | null; validated: AddUserResult["validated"]; fingerprint: string | null; now: number },
+): Promise<AddUserResult> {
+  const { store, env = process.env } = deps;
+  const { service } = input;
+  const { userId, secret, validated, fingerprint, now } = o;
+  const keyring = secret ? await loadKeyring(deps.keyFile, { create: true, env }) : null;
+  const sealed = secret && keyring ? seal(keyring, secret.reveal(), associatedData(userId, service.name)) : null;
   return store.tx(() => {
     if (keyring) assertSealingKeyCurrent(keyring, deps.keyFile, env);
     store.users.ensure(userId, now);

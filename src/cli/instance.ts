@@ -6,7 +6,7 @@ import { loadRegistry } from "../registry/load.ts";
 import { McpdError } from "../util/errors.ts";
 import { pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
-import { withStore } from "./withStore.ts";
+import { changeStore } from "./withStore.ts";
 
 export function registerInstance(program: Command): void {
   const instance = program.command("instance").description("manage instance URLs");
@@ -30,7 +30,7 @@ export function registerInstance(program: Command): void {
       const paths = pathsOf(cmd);
       const registry = loadRegistry(paths.portsDir);
       if (!existsSync(paths.dbFile)) throw new McpdError("unknown-instance", `no instances yet (no mcpd database at ${paths.dbFile})`);
-      const r = await withStore(paths.dbFile, (store) => rotateInstance(store, registry, target));
+      const r = await changeStore(paths, (store) => rotateInstance(store, registry, target));
       const url = instanceUrl(await printedUrlBase(paths, opts), r.instanceId, registry.get(r.service)!);
       if (opts.json) return printJson({ user: r.userId, service: r.service, oldRef: r.oldRef, ref: r.ref, instanceId: r.instanceId, url });
       process.stdout.write(`${r.oldRef} is revoked. New instance URL for ${r.userId} on ${r.service} (ref ${r.ref}), shown once:\n  ${url}\n`);

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { rotateMasterKey } from "../accounts/rotateMasterKey.ts";
-import { isAlive, readPid } from "../daemon/pidfile.ts";
 import { pathsOf, printJson } from "./output.ts";
-import { withStore } from "./withStore.ts";
+import { tellDaemon, withStore } from "./withStore.ts";
 
 export function registerKey(program: Command): void {
   const key = program.command("key").description("manage the master key that seals stored credentials");
@@ -12,14 +11,14 @@ export function registerKey(program: Command): void {
     .option("--json", "machine-readable output")
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const paths = pathsOf(cmd);
-      const r = await withStore(paths.dbFile, (store) => rotateMasterKey({ store, keyFile: paths.keyFile }));
-      const pid = readPid(paths.pidFile);
-      // A running daemon loaded the keys at boot; it needs the new one to open the re-sealed records.
-      const daemonRunning = pid !== null && isAlive(pid);
+      // A running daemon reads the new key when told of the change (as changeStore tells it): no restart.
+      let daemonRunning = false;
+      const r = await withStore(paths.dbFile, (store) => rotateMasterKey({ store, keyFile: paths.keyFile })).finally(
+        async () => void (daemonRunning = await tellDaemon(paths.controlSocket)),
+      );
       if (opts.json) return printJson({ ...r, daemonRunning });
       process.stdout.write(
-        `Re-sealed ${r.resealed} credential${r.resealed === 1 ? "" : "s"} under master key ${r.newKeyId} (was ${r.oldKeyId})${r.resumed ? ", finishing a rotation that was cut short" : ""}; the old key is deleted.\n` +
-          (daemonRunning ? `mcpd is running (pid ${pid}): restart it (mcpd stop, then mcpd start) so it loads the new key.\n` : ""),
+        `Re-sealed ${r.resealed} credential${r.resealed === 1 ? "" : "s"} under master key ${r.newKeyId} (was ${r.oldKeyId})${r.resumed ? ", finishing a rotation that was cut short" : ""}; the old key is deleted.\n`,
       );
     });
 }

@@ -11,7 +11,7 @@ import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
 import { readCredential } from "./readKey.ts";
-import { withStore } from "./withStore.ts";
+import { changeStore, withStore } from "./withStore.ts";
 
 export function serviceNamed(registry: Registry, name: string): Service {
   const s = registry.get(name);
@@ -91,7 +91,7 @@ export function registerUser(program: Command): void {
       const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
       const userId = checkUserId(opts.user ?? defaultUserId());
       const secret = service.credential ? await readCredential(service, userId, { fromStdin: opts.keyStdin === true, fields: opts.field }) : null;
-      const result = await withStore(paths.dbFile, (store) =>
+      const result = await changeStore(paths, (store) =>
         addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate }),
       );
       const out = describeAdded(result, service, await printedUrlBase(paths, opts));
@@ -124,9 +124,10 @@ export function registerUser(program: Command): void {
     .option("--service <name>", "only this service")
     .option("--json", "machine-readable output")
     .action(async (userId: string, opts: { service?: string; json?: boolean }, cmd: Command) => {
-      const { dbFile } = pathsOf(cmd);
+      const paths = pathsOf(cmd);
+      const { dbFile } = paths;
       if (!existsSync(dbFile)) throw new McpdError("unknown-user", `no user "${userId}" (no mcpd database at ${dbFile} yet)`);
-      const r = describeRemoved(await withStore(dbFile, (store) => removeUser(store, userId, { service: opts.service })));
+      const r = describeRemoved(await changeStore(paths, (store) => removeUser(store, userId, { service: opts.service })));
       if (opts.json) return printJson(r);
       const urls = `${r.revokedInstances} instance URL${r.revokedInstances === 1 ? "" : "s"}`;
       process.stdout.write(`Removed ${r.user} from ${r.services.join(", ")}: revoked ${urls}, deleted ${r.deletedKeys} key${r.deletedKeys === 1 ? "" : "s"}.\n`);

@@ -9,7 +9,9 @@ export const CONTROL_TIMEOUT_MS = 10_000;
 const notRunning = (socket: string) => new McpdError("not-running", `mcpd is not running (no control socket at ${socket})`);
 
 /** Talks to the daemon whose control socket is `socket` (data/mcpd.sock). */
-export function connectControl(socket: string): ControlClient & { metrics(): Promise<string>; reload(): Promise<ReloadResult> } {
+export function connectControl(
+  socket: string,
+): ControlClient & { metrics(): Promise<string>; reload(): Promise<ReloadResult>; storeChanged(timeoutMs: number): Promise<void> } {
   async function call(method: "GET" | "POST", path: string, timeoutMs = CONTROL_TIMEOUT_MS): Promise<Response> {
     if (!existsSync(socket)) throw notRunning(socket);
     let res: Response;
@@ -36,6 +38,7 @@ export function connectControl(socket: string): ControlClient & { metrics(): Pro
       (await call("GET", `/changes${service ? `?service=${encodeURIComponent(service)}` : ""}`)).json() as Promise<StateChange[]>,
     metrics: async () => (await call("GET", "/metrics")).text(),
     reload: async () => (await call("POST", "/reload", 60_000)).json() as Promise<ReloadResult>,
+    storeChanged: async (timeoutMs) => void (await call("POST", "/store/changed", timeoutMs)),
     subscribe(handlers) {
       const abort = new AbortController();
       void (async () => {

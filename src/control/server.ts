@@ -19,6 +19,8 @@ export interface ControlBackend {
   recentChanges(service?: string): StateChange[];
   onChange(fn: (c: StateChange) => void): () => void;
   metricsText(): string;
+  /** a CLI command committed to the store: drop what it may have changed before answering */
+  storeChanged?(): void;
   /** loads the ports dir again and starts serving the services of new folders */
   reload?(): ReloadResult;
 }
@@ -73,6 +75,10 @@ async function route(req: Request, server: Server<undefined>, b: ControlBackend)
     }
     if (req.method === "POST" && path === "/stop") {
       setTimeout(() => b.stop(), 10); // after this answer has gone out
+      return Response.json({ ok: true });
+    }
+    if (req.method === "POST" && path === "/store/changed" && b.storeChanged) {
+      b.storeChanged();
       return Response.json({ ok: true });
     }
     if (req.method === "POST" && path === "/reload" && b.reload) return Response.json(b.reload());

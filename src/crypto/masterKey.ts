@@ -88,13 +88,21 @@ export function readKeyring(keyFile: string, opts: { create: boolean; env?: Node
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
-  const current = readKeyFile(files.current);
-  for (const extra of [files.next, files.previous]) {
-    if (existsSync(extra)) {
-      const k = readKeyFile(extra);
-      keys.set(keyIdOf(k), k);
+  // In the order promoteNextKey moves them (next → current, current → previous): read
+  // while a rotation finishes, the new key is caught in one file or the next.
+  const readIfThere = (file: string) => {
+    let k: Uint8Array;
+    try {
+      k = readKeyFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // not there, or moved on by the rotation
+      throw e;
     }
-  }
+    keys.set(keyIdOf(k), k);
+  };
+  readIfThere(files.next);
+  const current = readKeyFile(files.current);
+  readIfThere(files.previous);
   const id = keyIdOf(current);
   keys.set(id, current);
   return { current: id, keys };

@@ -69,6 +69,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     // 10,000 users and never gave it back, for reads the OS page cache serves as well.
     store.db.pragma("cache_size = -256"); // KiB
     cleanups.push(() => store.close());
+    const changes = store.watch();
     const retention = startAuditRetention({ store, days: o.auditDays ?? AUDIT_DAYS_DEFAULT, log });
     cleanups.push(() => retention.stop());
     const keyring = await loadKeyring(paths.keyFile, { create: true, env: o.env });
@@ -95,6 +96,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     const proxy: ProxyHandle = startProxy({
       registry,
       store,
+      changes,
       keyring,
       reloadKeyring: () => readKeyring(paths.keyFile, { create: false, env: o.env }),
       internalToken,
@@ -134,6 +136,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       recentChanges: (s) => supervisor.recentChanges(s),
       onChange: (fn) => supervisor.onChange(fn),
       metricsText: () => proxy.prometheus(),
+      storeChanged: () => changes.changed(),
       reload: () => {
         // A broken folder or a clash fails the reload whole, as it would fail `mcpd start`: nothing changes.
         const changes = diffRegistry(registry, loadRegistry(paths.portsDir, { portOffset: o.portOffset }));

@@ -7,6 +7,7 @@ import { createProxy, serveProxy } from "../proxy/index.ts";
 import type { Registry } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import type { Store } from "../store/index.ts";
+import type { ChangeFeed } from "../store/changeFeed.ts";
 import type { GroupTracker } from "../supervisor/reaper.ts";
 
 /** What the daemon needs of the proxy and the stdio bridges behind it. */
@@ -33,6 +34,7 @@ export interface ProxyHandle {
 export interface ProxyWiring {
   registry: Registry;
   store: Store;
+  changes: ChangeFeed;
   keyring: Keyring;
   reloadKeyring: () => Keyring;
   internalToken: string;
@@ -56,9 +58,16 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     bridges.set(service.name, createStdioBridge(service, { logFile: join(w.logsDir, `${service.name}.log`), env: w.env, track: w.tracker }));
   };
   for (const service of w.registry.services) addService(service);
+  // A per-user child holds its user's key in its environment: it must not outlive the
+  // instance (user removed, URL revoked or rotated) by more than the feed's delay.
+  const isLive = (ref: string) => w.store.instances.findByRef(ref)?.revokedAt === null;
+  const unwatch = w.changes.onChange(() => {
+    for (const bridge of bridges.values()) void bridge.retire(isLive);
+  });
   const proxy = createProxy({
     registry: w.registry,
     store: w.store,
+    changes: w.changes,
     keyring: w.keyring,
     reloadKeyring: w.reloadKeyring,
     internalToken: w.internalToken,
@@ -99,6 +108,7 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     },
     close() {
       closing ??= (async () => {
+        unwatch();
         await proxy.close().catch(() => {});
         await Promise.all([...bridges.values()].map((b) => b.close()));
       })();

@@ -6,8 +6,8 @@ import type { Instance } from "./resolve.ts";
 
 /**
  * Opens a user's sealed key for a service. Opened keys are kept briefly in the instance's
- * InstanceTable row (and dropped by StoreEpoch the moment a CLI command changes the
- * store), so a busy session doesn't pay a SQLite read plus an AEAD open per request. The
+ * InstanceTable row (and dropped the moment the store's change feed tells of a CLI
+ * command's commit), so a busy session doesn't pay a SQLite read plus an AEAD open per request. The
  * TTL bounds how long a plaintext key sits in memory after its user goes quiet; the row's
  * bytes are overwritten then, which a JS string's never are.
  */
@@ -33,6 +33,22 @@ export class Credentials {
     private readonly table: InstanceTable,
     private readonly reload?: () => Keyring,
   ) {}
+
+  /**
+   * The store changed (a key replaced, a user removed, every record re-sealed by `mcpd
+   * key rotate`): opened keys go and the master keys are read again, so the next request
+   * opens the current record with the current key and never fails for a rotation.
+   */
+  storeChanged(): void {
+    this.clear();
+    if (!this.reload) return;
+    try {
+      this.keyring = this.reload();
+      this.nextReload = 0;
+    } catch {
+      // a key file caught mid-rotation or unreadable: a record under a key we lack still reloads on its own
+    }
+  }
 
   /** Drops every opened key: the next request of each instance opens its key again. */
   clear(): void {

@@ -5,7 +5,6 @@ import type { Registry } from "../registry/load.ts";
 import type { AuditWriter } from "./audit.ts";
 import { finish, type RequestContext } from "./context.ts";
 import type { Credentials } from "./credential.ts";
-import type { StoreEpoch } from "./epoch.ts";
 import { errorBody, streamBreakEvent, type ProxyErrorInit } from "./errors.ts";
 import { upstreamFailure, type ServiceGate } from "./handle.ts";
 import { formatCredential, requestLines, responseLines } from "./headers.ts";
@@ -23,7 +22,6 @@ export interface LaneDeps {
   gate: ServiceGate;
   internalToken: string;
   now: () => number;
-  epoch: StoreEpoch;
   resolver: Resolver;
   credentials: Credentials;
   limiter: RateLimiter;
@@ -57,8 +55,6 @@ export function createLane(d: LaneDeps): Lane {
       if (!service || service.transport === "stdio") return null;
       const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
       if (body.byteLength > maxBodyBytes) return null;
-
-      d.epoch.check();
       const found = d.resolver.resolve(route.instanceId, route.service);
       if (!found.ok) return null;
       const instance = found.instance;

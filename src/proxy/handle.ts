@@ -73,7 +73,6 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     if (!route) {
       return errorResponse({ status: 404, code: "not-an-instance-url", message: "use your instance URL: /{instanceId}/{service}/mcp" }, looksRpc(req));
     }
-    d.epoch.check();
     const found = d.resolver.resolve(route.instanceId, route.service);
     const service: Service | undefined = d.registry.get(route.service);
     if (service) ctx.service = service.name;

@@ -4,9 +4,9 @@ import type { ServiceMetrics, ServiceState } from "../control/types.ts";
 import type { Keyring } from "../crypto/seal.ts";
 import type { Registry } from "../registry/load.ts";
 import type { Store } from "../store/index.ts";
+import type { ChangeFeed } from "../store/changeFeed.ts";
 import { AuditWriter } from "./audit.ts";
 import { Credentials } from "./credential.ts";
-import { StoreEpoch } from "./epoch.ts";
 import { createLane } from "./fastLane.ts";
 import { readiness } from "./health.ts";
 import { bindOffPorts } from "./offPorts.ts";
@@ -31,8 +31,10 @@ export interface ServiceGate {
 export interface ProxyDeps {
   registry: Registry;
   store: Store;
+  /** commits by other connections (CLI commands): each drops the cached instances and keys */
+  changes: ChangeFeed;
   keyring: Keyring;
-  /** re-reads the master keys when a record names one the keyring lacks (after `mcpd key rotate`) */
+  /** re-reads the master keys: on every store change, and when a record names a key the keyring lacks (after `mcpd key rotate`) */
   reloadKeyring?: () => Keyring;
   /** sent as x-mcpd-internal; services refuse requests without it */
   internalToken: string;
@@ -59,19 +61,17 @@ export interface Proxy {
   busy(service: string): boolean;
   /** From now on GET /healthz answers 503 "draining", so balancers send new requests elsewhere. */
   drain(): void;
-  /** Drop cached instances and keys now (for changes made on the daemon's own store connection). */
-  invalidate(): void;
   /** Writes the queued audit rows; requests after it are not audited. */
   close(): Promise<void>;
 }
 
 export function createProxy(deps: ProxyDeps): Proxy {
   const now = deps.now ?? Date.now;
-  const epoch = new StoreEpoch(deps.store);
   const instances = new InstanceTable();
   const resolver = new Resolver(deps.store, instances);
   const credentials = new Credentials(deps.store, deps.keyring, now, instances, deps.reloadKeyring);
-  epoch.onChange(() => (resolver.clear(), credentials.clear()));
+  // Nothing on the request path asks whether the store changed: the feed says so.
+  const unwatch = deps.changes.onChange(() => (resolver.clear(), credentials.storeChanged()));
   const sessions = new SessionTable(now);
   const metrics = new Metrics(now, (s) => sessions.countFor(s), instances);
   const audit = new AuditWriter(deps.store);
@@ -80,7 +80,6 @@ export function createProxy(deps: ProxyDeps): Proxy {
     gate: deps.gate,
     internalToken: deps.internalToken,
     now,
-    epoch,
     resolver,
     credentials,
     limiter: new RateLimiter(instances, now),
@@ -102,8 +101,8 @@ export function createProxy(deps: ProxyDeps): Proxy {
     metrics: { snapshot: (s) => metrics.snapshot(s), prometheus: () => metrics.prometheus(), instances: () => metrics.instanceList() },
     busy: (s) => sessions.openStreams(s) > 0,
     drain: () => void (draining = true),
-    invalidate: () => epoch.invalidate(),
     close: async () => {
+      unwatch();
       audit.close();
       credentials.clear();
     },

@@ -27,7 +27,7 @@ const UNKNOWN = {
  * Instance id → instance. The id is hashed (SHA-256) and looked up by hash: the store
  * never holds ids, and an index lookup on a hash takes the same time however much of a
  * guess is right. Known instances get a row in the InstanceTable, read again from the
- * store after `clear()` (StoreEpoch: any outside change); unknown ids get nothing, so
+ * store after `clear()` (the store's change feed: any outside commit); unknown ids get nothing, so
  * guessing can't fill memory.
  */
 export class Resolver {

@@ -3,7 +3,8 @@ import { UsersRepo } from "./users.ts";
 import { CredentialsRepo } from "./credentials.ts";
 import { InstancesRepo } from "./instances.ts";
 import { AuditRepo } from "./audit.ts";
-import { mapWalHeader } from "./walHeader.ts";
+import type { ChangeFeed } from "./changeFeed.ts";
+import { sqliteFeed } from "./sqliteFeed.ts";
 
 export interface Store {
   db: Db;
@@ -14,22 +15,17 @@ export interface Store {
   /** Runs `fn` as one BEGIN IMMEDIATE transaction. */
   tx<T>(fn: () => T): T;
   /**
-   * Changes whenever another connection (a CLI command) commits: the daemon checks it
-   * to drop cached instances and credentials the moment a user is removed or rotated.
+   * Tells of commits by other connections (CLI commands, other machines): the daemon
+   * drops cached instances and keys on each. One feed per caller; closed with the store.
    */
-  dataVersion(): number;
-  /**
-   * A live view of the WAL-index header, which any commit rewrites: while it reads the
-   * same, dataVersion has not moved. Null when there is none to watch, and once closed.
-   */
-  walHeader(): Int32Array | null;
+  watch(): ChangeFeed;
   close(): void;
 }
 
 export function openStore(file: string): Store {
   const db = openDb(file);
   const version = db.prepare("PRAGMA data_version").pluck();
-  let header = mapWalHeader(file);
+  const feeds: ChangeFeed[] = [];
   return {
     db,
     users: new UsersRepo(db),
@@ -37,10 +33,13 @@ export function openStore(file: string): Store {
     instances: new InstancesRepo(db),
     audit: new AuditRepo(db),
     tx: (fn) => writeTx(db, fn),
-    dataVersion: () => version.get() as number,
-    walHeader: () => header,
+    watch() {
+      const feed = sqliteFeed(() => version.get() as number);
+      feeds.push(feed);
+      return feed;
+    },
     close: () => {
-      header = null;
+      for (const f of feeds.splice(0)) f.close();
       db.close();
     },
   };

@@ -6,6 +6,7 @@ import { hashInstanceId, refOf } from "../../src/accounts/instanceId.ts";
 import { issueInstance } from "../../src/accounts/issueInstance.ts";
 import { removeUser } from "../../src/accounts/removeUser.ts";
 import { rotateInstance } from "../../src/accounts/rotateInstance.ts";
+import { rotateMasterKey } from "../../src/accounts/rotateMasterKey.ts";
 import { loadKeyring, keyFiles, newKey, writeKeyFile } from "../../src/crypto/masterKey.ts";
 import { associatedData, open } from "../../src/crypto/seal.ts";
 import { Secret } from "../../src/crypto/secret.ts";
@@ -144,13 +145,23 @@ describe("sealing at rest", () => {
 });
 
 describe("onboarding and key rotation never strand a record", () => {
-  test("while a rotation is pending (master.key.new on disk) onboarding refuses and says how to finish it", async () => {
+  test("while a rotation is pending (master.key.new on disk) onboarding waits for it, then refuses and says how to finish it", async () => {
+    w = world();
+    await addUser({ store: w.store, keyFile: w.keyFile }, { userId: "alice", service: w.service("demo"), secret: new Secret("k1") });
+    writeKeyFile(keyFiles(w.keyFile).next, newKey());
+    const attempt = addUser({ store: w.store, keyFile: w.keyFile, rotationWaitMs: 300 }, { userId: "bob", service: w.service("demo"), secret: new Secret("k2") });
+    await expect(attempt).rejects.toThrow('a master key rotation is running or was cut short; nothing was stored: run "mcpd key rotate" to finish it');
+    expect(w.store.users.get("bob")).toBeUndefined();
+  });
+
+  test("a rotation that finishes while onboarding waits: the record is sealed under the new key", async () => {
     w = world();
     await addUser({ store: w.store, keyFile: w.keyFile }, { userId: "alice", service: w.service("demo"), secret: new Secret("k1") });
     writeKeyFile(keyFiles(w.keyFile).next, newKey());
     const attempt = addUser({ store: w.store, keyFile: w.keyFile }, { userId: "bob", service: w.service("demo"), secret: new Secret("k2") });
-    await expect(attempt).rejects.toThrow('a master key rotation is running or was cut short; run "mcpd key rotate" to finish it');
-    expect(w.store.users.get("bob")).toBeUndefined();
+    const rotated = await rotateMasterKey({ store: w.store, keyFile: w.keyFile });
+    expect(await attempt).toMatchObject({ userId: "bob", key: "stored" });
+    expect(w.store.credentials.get("bob", "demo")!.keyId).toBe(rotated.newKeyId);
   });
 
   test("a keyring loaded before the key file changed is refused inside the transaction", async () => {

@@ -11,6 +11,7 @@ import type { ServiceState } from "../../src/control/types.ts";
 import type { Registry } from "../../src/registry/load.ts";
 import { ServiceConfig, type Service } from "../../src/registry/schema.ts";
 import { openStore, type Store } from "../../src/store/index.ts";
+import type { ChangeFeed } from "../../src/store/changeFeed.ts";
 import { McpdError } from "../../src/util/errors.ts";
 import { createProxy, serveProxy, type Proxy, type ProxyDeps } from "../../src/proxy/index.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
@@ -117,6 +118,8 @@ export interface World {
   dir: string;
   dbFile: string;
   store: Store;
+  /** the proxy's change feed: `changed()` is what a CLI's nudge over the control socket does */
+  changes: ChangeFeed;
   keyring: Keyring;
   token: string;
   echo: EchoService;
@@ -145,11 +148,13 @@ export async function world(opts: { flags?: string[]; service?: Partial<ServiceC
     acquire: (name: string) => (name === "echo" ? echo.acquire() : Promise.reject(new McpdError("service-unavailable", `service ${name} is stopped`))),
     state: (_name: string): ServiceState => "healthy",
   };
-  const proxy = createProxy({ registry, store, keyring, internalToken: token, gate: { acquire: (n) => gate.acquire(n), state: (n) => gate.state(n) }, ...opts.proxy });
+  const changes = store.watch();
+  const proxy = createProxy({ registry, store, changes, keyring, internalToken: token, gate: { acquire: (n) => gate.acquire(n), state: (n) => gate.state(n) }, ...opts.proxy });
   return {
     dir: tmp.dir,
     dbFile,
     store,
+    changes,
     keyring,
     token,
     echo,

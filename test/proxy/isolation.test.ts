@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { waitFor } from "../helpers/net.ts";
 import { openStore } from "../../src/store/index.ts";
 import type { Proxy } from "../../src/proxy/index.ts";
 import { addUser, callTool, fingerprint, INIT, KEY_HEADER, messages, openSession, reach, rpc, world, type Via, type World } from "./harness.ts";
@@ -147,21 +148,35 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     expect(JSON.stringify(a)).not.toContain(alice.id);
   });
 
-  test("removing a user (from another process's connection) takes effect on the next request: 403", async () => {
+  test("removing a user (from another process's connection) takes effect on the next request once the CLI nudges: 403", async () => {
     const alice = addUser(w.store, w.keyring, "alice", w.service, "key-of-alice");
     const sid = await openSession(px, w.url(alice.id));
     expect((await callTool(px, w.url(alice.id), sid, "whoami")).result).toBeDefined();
 
-    // As `mcpd user remove alice` would, on its own connection.
+    // As `mcpd user remove alice` would: commit on its own connection, then nudge the daemon.
     const cli = openStore(w.dbFile);
     cli.tx(() => cli.instances.revokeAllOf("alice", Date.now()));
     cli.close();
+    w.changes.changed();
 
     const res = await px.fetch(rpc(w.url(alice.id), { jsonrpc: "2.0", id: 9, method: "tools/list" }, { "mcp-session-id": sid }), null);
     expect(res.status).toBe(403);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ jsonrpc: "2.0", error: { data: { code: "revoked" } } });
     expect(JSON.stringify(body)).not.toContain(alice.id);
+  });
+
+  test("a revocation whose nudge never came (the CLI killed after its commit) still applies within the poll", async () => {
+    const alice = addUser(w.store, w.keyring, "alice", w.service, "key-of-alice");
+    const sid = await openSession(px, w.url(alice.id));
+    const cli = openStore(w.dbFile);
+    cli.tx(() => cli.instances.revokeAllOf("alice", Date.now()));
+    cli.close();
+    // The poll runs every 250 ms; a loaded machine may delay a timer, not by seconds.
+    await waitFor(
+      async () => (await px.fetch(rpc(w.url(alice.id), { jsonrpc: "2.0", id: 9, method: "tools/list" }, { "mcp-session-id": sid }), null)).status === 403,
+      { what: "the revocation to apply without a nudge", timeoutMs: 5_000 },
+    );
   });
 
   test("a rotated key is used on the next request", async () => {
@@ -172,6 +187,7 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     const { seal, associatedData } = await import("../../src/crypto/seal.ts");
     cli.credentials.put({ userId: "alice", service: "echo", ...seal(w.keyring, "new-key", associatedData("alice", "echo")), fingerprint: fingerprint("new-key"), updatedAt: Date.now() });
     cli.close();
+    w.changes.changed();
     expect(JSON.parse((await callTool(px, w.url(alice.id), sid, "whoami", {}, 3)).result.content[0].text).fingerprint).toBe(fingerprint("new-key"));
   });
 
@@ -180,6 +196,7 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     const cli = openStore(w.dbFile);
     cli.users.suspend("alice", true);
     cli.close();
+    w.changes.changed();
     const res = await px.fetch(rpc(w.url(alice.id), INIT), null);
     expect(res.status).toBe(403);
     expect(((await res.json()) as any).error.data.code).toBe("suspended");

@@ -38,6 +38,7 @@ test("a stdio service is reached through its bridge, with the user's own key", a
   const proxy = createProxy({
     registry: makeRegistry([service]),
     store,
+    changes: store.watch(),
     keyring,
     internalToken: "t",
     gate: { acquire: async () => Promise.reject(new McpdError("service-unavailable", "stdio services have no port")), state: () => "healthy" },

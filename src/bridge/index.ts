@@ -50,7 +50,7 @@ export function createStdioBridge(
   deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv; track?: Pick<GroupTracker, "add" | "remove"> },
 ): StdioBridge {
   const now = deps.now ?? Date.now;
-  if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true });
+  if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true, mode: 0o700 });
   const log = serviceLog(deps.logFile);
   const pool = new ChildPool(
     service,

@@ -7,7 +7,7 @@ export function serviceLog(file: string | undefined): LogLine {
   if (!file) return () => {};
   return (line) => {
     try {
-      appendFileSync(file, line.endsWith("\n") ? line : `${line}\n`);
+      appendFileSync(file, line.endsWith("\n") ? line : `${line}\n`, { mode: 0o600 });
     } catch {
       // A full disk or a missing log dir must not take the service down with it.
     }

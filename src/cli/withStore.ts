@@ -1,5 +1,7 @@
 import { connectControl } from "../control/client.ts";
 import type { Paths } from "../config/paths.ts";
+import { secureDataDir } from "../config/dataDir.ts";
+import { dirname } from "node:path";
 import { openStore, type Store } from "../store/index.ts";
 import { isMcpdError, McpdError } from "../util/errors.ts";
 
@@ -9,6 +11,7 @@ export const NUDGE_TIMEOUT_MS = 2_000;
 /** Opens the store for one command and always closes it, so the WAL is checkpointed on the way out. */
 export async function withStore<T>(dbFile: string, fn: (store: Store) => T | Promise<T>): Promise<T> {
   let store: Store;
+  secureDataDir(dirname(dbFile));
   try {
     store = openStore(dbFile);
   } catch (e) {

@@ -6,6 +6,7 @@ import type { ControlClient, StateChange } from "../control/types.ts";
 import { loadKeyring, readKeyring } from "../crypto/masterKey.ts";
 import { diffRegistry, loadRegistry } from "../registry/load.ts";
 import { openStore } from "../store/index.ts";
+import { secureDataDir } from "../config/dataDir.ts";
 import { createSupervisor, startReaper, type GroupTracker } from "../supervisor/index.ts";
 import { tailLog } from "../supervisor/logs.ts";
 import { STOP_GRACE_MS } from "../supervisor/runner.ts";
@@ -57,6 +58,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const { paths } = o;
   const log = o.log ?? ((line: string) => process.stderr.write(`mcpd: ${line}\n`));
   const registry = loadRegistry(paths.portsDir, { portOffset: o.portOffset });
+  secureDataDir(paths.dataDir, log);
   const pid = claimPidFile(paths.pidFile, paths.dataDir);
   const cleanups: Array<() => void | Promise<void>> = [pid.release];
   const cleanupNow = async () => {

@@ -49,6 +49,8 @@ interface Slow {
   method: string;
   /** request body bytes still to pass on as they arrive */
   bodyLeft: number;
+  /** a chunked request body's framing, followed to find where the next request begins */
+  body: BodyFrame | null;
   res: Head | null;
   pending: Buffer | null;
   frame: BodyFrame | null;
@@ -91,6 +93,7 @@ export class ClientConnection implements LinkOwner {
   onData(d: Buffer): void {
     if (this.mode === "closed") return;
     if (this.mode === "pipe") return void this.sendFallback(d);
+    if (this.mode === "slow" && this.slow!.body && !this.slow!.body.done) return this.chunkedBody(d);
     if (this.mode === "slow" && this.slow!.bodyLeft > 0) {
       const n = Math.min(this.slow!.bodyLeft, d.byteLength);
       this.slow!.bodyLeft -= n;
@@ -158,11 +161,15 @@ export class ClientConnection implements LinkOwner {
       const head = parseHead(this.input, "request");
       // A client still sending its request has the idle limit from its last bytes.
       if (head === "incomplete") return this.sock.timeout(this.cfg.idleTimeoutSec);
-      if (head === "odd" || head.chunked || head.method === "HEAD" || head.method === "CONNECT" || field(head, "expect") !== null || field(head, "upgrade") !== null) {
+      if (head === "bare-lf") return this.refuse(400, "request lines must end in CRLF, not a bare LF");
+      if (head === "odd" || head.method === "HEAD" || head.method === "CONNECT" || field(head, "expect") !== null || field(head, "upgrade") !== null) {
         return this.toPipe();
       }
-      const length = Math.max(head.contentLength, 0);
       this.closeAfter ||= head.close;
+      // A chunked body is framed here too, so the Bun server gets one request at a time:
+      // it drops a connection whose next request arrives while a handler is still busy.
+      if (head.chunked) return this.startSlow(head, Infinity);
+      const length = Math.max(head.contentLength, 0);
       if (length > HELD_BODY_MAX) return this.startSlow(head, head.size + length);
       // The head is read again when the body is in.
       if (this.input.byteLength < head.size + length) return this.sock.timeout(this.cfg.idleTimeoutSec);
@@ -221,7 +228,7 @@ export class ClientConnection implements LinkOwner {
         f.pending = Buffer.from(buf.subarray(at));
         return;
       }
-      if (h === "odd") return this.fastFailed(f);
+      if (h === "odd" || h === "bare-lf") return this.fastFailed(f);
       at += h.size;
       if (h.status < 200) continue; // 1xx: informational, nothing for the client
       if (f.timer) clearTimeout(f.timer);
@@ -311,17 +318,47 @@ export class ClientConnection implements LinkOwner {
 
   // ── the Bun server's way ─────────────────────────────────────────────────────
 
-  /** `total` bytes of request (head and body); `held` is what is already in hand, when all of it is. */
+  /**
+   * `total` bytes of request (head and body), or Infinity for a chunked body, whose end its
+   * framing tells; `held` is what is already in hand, when all of it is.
+   */
   private startSlow(head: Head, total: number, held?: Buffer): void {
     this.mode = "slow";
     this.sock.timeout(0);
-    const s: Slow = { method: head.method, bodyLeft: 0, res: null, pending: null, frame: null };
+    const s: Slow = { method: head.method, bodyLeft: 0, body: null, res: null, pending: null, frame: null };
     this.slow = s;
     if (held) return void this.sendFallback(held);
+    if (total === Infinity) {
+      s.body = BodyFrame.of(head, false);
+      const input = this.input!;
+      this.input = null;
+      this.sendFallback(input.subarray(0, head.size));
+      return this.chunkedBody(input.subarray(head.size));
+    }
     const have = Math.min(this.input!.byteLength, total);
     this.sendFallback(this.input!.subarray(0, have));
     this.input = have < this.input!.byteLength ? this.input!.subarray(have) : null;
     s.bodyLeft = total - have;
+  }
+
+  /** Passes on a chunked request body up to its end; what follows is the next request. */
+  private chunkedBody(d: Buffer): void {
+    const body = this.slow!.body!;
+    const end = body.feed(d, 0);
+    // Framing the front cannot follow: the Bun server gets the rest as it is, and refuses it.
+    if (body.broken) {
+      this.mode = "pipe";
+      return this.sendFallback(d);
+    }
+    if (end > 0) this.sendFallback(d.subarray(0, end));
+    if (end < d.byteLength) this.input = this.input ? Buffer.concat([this.input, d.subarray(end)]) : d.subarray(end);
+  }
+
+  /** The front's own refusal of bytes it cannot read as a request; the connection ends with it. */
+  private refuse(status: number, message: string): void {
+    this.input = null;
+    this.send(wholeResponse(status, { "content-type": "application/json" }, JSON.stringify({ error: { code: "bad-request", message } }), true));
+    this.finish();
   }
 
   /** Bytes the front will not frame: from here on the connection is the Bun server's. */
@@ -355,7 +392,7 @@ export class ClientConnection implements LinkOwner {
         s.pending = Buffer.from(buf.subarray(at));
         return;
       }
-      if (h === "odd") {
+      if (h === "odd" || h === "bare-lf") {
         // Bun's own server said something the front can't frame: stop framing.
         this.mode = "pipe";
         return this.send(buf);

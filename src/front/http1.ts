@@ -36,17 +36,21 @@ const STATUS_LINE = /^HTTP\/1\.1 [1-5]\d\d( |$)/;
 /** The characters of an HTTP token (RFC 9110 §5.6.2), by char code. */
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
-/** What String#trim removes, within latin1 (a head is read as latin1). */
-const isTrimmed = (c: number) => c === 32 || c === 9 || c === 11 || c === 12 || c === 160;
+/** Optional whitespace around a field value is SP and HTAB only (RFC 9110 §5.6.3), as Bun's own parser has it: a VT, FF or NBSP stays in the value, and a Content-Length padded with one is no number. */
+const isOws = (c: number) => c === 32 || c === 9;
 
 /**
  * The head at the start of `buf`: "incomplete" until its blank line arrives, "odd" when the
  * front should not frame it. Every request and answer on the lane goes through here, so
  * it walks the text by index and makes only the strings it keeps.
  */
-export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "incomplete" | "odd" {
+export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "incomplete" | "odd" | "bare-lf" {
   const end = buf.indexOf(END);
-  if (end < 0) return buf.byteLength > MAX_HEAD_BYTES ? "odd" : "incomplete";
+  if (end < 0) {
+    if (buf.byteLength > MAX_HEAD_BYTES) return "odd";
+    // Lines ended by a bare LF never make the blank line looked for: say so now, not at the idle timeout.
+    return hasBareLf(buf) ? "bare-lf" : "incomplete";
+  }
   const text = buf.toString("latin1", 0, end);
   // From here every CR is followed by an LF and every LF follows a CR: lines end at "\r\n".
   if (BAD_IN_HEAD.test(text)) return "odd";
@@ -69,8 +73,8 @@ export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "in
     const lower = upper ? text.slice(at, colon).toLowerCase() : text.slice(at, colon);
     let from = colon + 1;
     let to = eol;
-    while (from < to && isTrimmed(text.charCodeAt(from))) from++;
-    while (to > from && isTrimmed(text.charCodeAt(to - 1))) to--;
+    while (from < to && isOws(text.charCodeAt(from))) from++;
+    while (to > from && isOws(text.charCodeAt(to - 1))) to--;
     const value = text.slice(from, to);
     if (lower === "content-length") {
       if (head.contentLength >= 0 || !DIGITS.test(value)) return "odd";
@@ -85,6 +89,12 @@ export function parseHead(buf: Buffer, kind: "request" | "response"): Head | "in
   }
   if (head.chunked && head.contentLength >= 0) return "odd";
   return head;
+}
+
+/** An LF not preceded by a CR. */
+function hasBareLf(buf: Buffer): boolean {
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
 }
 
 function startLine(line: string, kind: "request" | "response", head: Head): boolean {

@@ -12,8 +12,8 @@ import { peekRpc } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
 import type { Resolver } from "./resolve.ts";
-import { parseRoute } from "./route.ts";
-import type { SessionTable } from "./sessions.ts";
+import { mayNormalise, parseRoute } from "./route.ts";
+import { endsSession, type SessionTable } from "./sessions.ts";
 import { KEEPALIVE_MS } from "./sse.ts";
 
 /** The request path's parts, shared by the lane and the full path (handle.ts). */
@@ -47,7 +47,7 @@ export function createLane(d: LaneDeps): Lane {
   return {
     keepaliveMs: d.keepaliveMs ?? KEEPALIVE_MS,
     plan(head: Head, body: Buffer): Exchange | null {
-      if (head.method !== "POST" || head.target.includes("?") || field(head, "origin") !== null) return null;
+      if (head.method !== "POST" || head.target.includes("?") || mayNormalise(head.target) || field(head, "origin") !== null) return null;
       for (const name of DECIDING) if (fieldCount(head, name) > 1) return null;
       const route = parseRoute(head.target);
       if (!route) return null;
@@ -97,7 +97,7 @@ export function createLane(d: LaneDeps): Lane {
         answer(res) {
           const opened = field(res, "mcp-session-id");
           if (opened && res.status >= 200 && res.status < 300 && opened !== sessionId) d.sessions.bind(name, opened, instance.ref);
-          if (sessionId && res.status === 404) d.sessions.forget(name, sessionId);
+          if (sessionId && endsSession("POST", res.status, path, service.mcpPath)) d.sessions.forget(name, sessionId);
           const sse = (field(res, "content-type") ?? "").toLowerCase().startsWith("text/event-stream");
           const stream = sse && res.chunked;
           const te = res.chunked ? "transfer-encoding: chunked\r\n" : "";

@@ -167,7 +167,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     // 7–8. Stream the answer back; the audit row is written when it ends.
     return respond({
       req, server, ctx, res: sent.res, abort: sent.abort, service: service.name, instanceRef: instance.ref,
-      publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs,
+      publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, mcpPath: service.mcpPath, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs,
     });
   };
 }

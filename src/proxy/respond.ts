@@ -3,7 +3,7 @@ import { addCors } from "./cors.ts";
 import { finish, type RequestContext } from "./context.ts";
 import { streamBreakEvent } from "./errors.ts";
 import { markStream, responseHeaders } from "./headers.ts";
-import type { SessionTable } from "./sessions.ts";
+import { endsSession, type SessionTable } from "./sessions.ts";
 import { EndpointRewriter, isEventStream } from "./sse.ts";
 import { readIfQuick } from "./quickBody.ts";
 import { relay } from "./stream.ts";
@@ -31,6 +31,8 @@ export interface RespondInput {
   publicPrefix: string;
   /** the URL the request was forwarded to */
   upstreamUrl: URL;
+  /** the service's MCP endpoint, where its sessions live */
+  mcpPath: string;
   /** the Mcp-Session-Id the client presented (already checked) */
   sessionId: string | null;
   origin: string | null;
@@ -52,7 +54,7 @@ export async function respond(i: RespondInput): Promise<Response> {
   // one (DELETE, or the service no longer knowing it) unbinds it.
   const opened = res.headers.get("mcp-session-id");
   if (opened && res.ok && opened !== i.sessionId) sessions.bind(service, opened, i.instanceRef);
-  if (i.sessionId && (res.status === 404 || (req.method === "DELETE" && res.ok))) sessions.forget(service, i.sessionId);
+  if (i.sessionId && endsSession(req.method, res.status, i.upstreamUrl.pathname, i.mcpPath)) sessions.forget(service, i.sessionId);
 
   const lengthKnown = !sse && res.headers.has("content-length");
   const headers = responseHeaders(res.headers, { keepLength: lengthKnown });

@@ -29,3 +29,14 @@ export function parseRoute(pathname: string): Route | null {
   const rest = b < 0 ? "" : pathname.slice(b);
   return { instanceId, service, rest, prefix: pathname.slice(0, b < 0 ? pathname.length : b) };
 }
+
+/**
+ * Whether a raw request target could name another path once parsed as a URL: a dot
+ * segment (`/../`, `/./`, their `%2e` spellings) or a backslash, which the URL parser
+ * Bun's server applies resolves. The front's lane leaves such a target to that server, so
+ * `/A/demo/../../B/demo/mcp` is B's URL on every path, never A's on one and B's on another.
+ */
+export function mayNormalise(target: string): boolean {
+  return DOTTY.test(target);
+}
+const DOTTY = /\/\.|%2e|\\/i;

@@ -120,3 +120,14 @@ export class SessionTable {
     });
   }
 }
+
+/**
+ * Whether the service's answer ends the session the client presented: a DELETE it
+ * accepted, or a 404 from its MCP endpoint (the service no longer knows the session). A
+ * 404 from any other path says nothing about the session and must not end it: anyone who
+ * saw a session id could otherwise end its owner's session with a request to a wrong path.
+ */
+export function endsSession(method: string, status: number, path: string, mcpPath: string): boolean {
+  if (path !== mcpPath) return false;
+  return status === 404 || (method === "DELETE" && status >= 200 && status < 300);
+}

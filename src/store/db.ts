@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { migrate } from "./migrations/index.ts";
 
@@ -15,6 +15,7 @@ const BUSY_TIMEOUT_MS = 5_000;
  */
 export function openDb(file: string): Db {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  createPrivate(file);
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
@@ -22,6 +23,20 @@ export function openDb(file: string): Db {
   db.pragma("foreign_keys = ON");
   migrate(db);
   return db;
+}
+
+/**
+ * SQLite creates `-wal` and `-shm` with the mode of the database file, so the file is made
+ * 0600 before SQLite first opens it. Done before this process holds any SQLite lock on it:
+ * closing a descriptor of the file later would drop those locks.
+ */
+function createPrivate(file: string): void {
+  if (file === ":memory:") return;
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
 }
 
 /**

@@ -213,3 +213,56 @@ test("a quiet streamed answer gets keep-alive comments between events, and then 
   for (const e of events.filter((e) => e && e !== ": keepalive")) expect(e).toStartWith("event: message\ndata: {");
   expect(answers(text).map((a) => a.id ?? a.params.data)).toEqual(["tick 1", "tick 2", 12]);
 });
+
+test("a chunked request followed by a pipelined one: both are answered, in order", async () => {
+  const { port, path } = await bound();
+  const c = await open(port);
+  const json = body(21);
+  const chunked = `${json.length.toString(16)}\r\n${json}\r\n0\r\n\r\n`;
+  c.sock.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}` +
+      post(path, body(22)),
+  );
+  await waitFor(() => answers(c.text()).length === 2, { what: "both answers", timeoutMs: 4_000 }).catch((e) => {
+    console.error(JSON.stringify(c.text()));
+    throw e;
+  });
+  expect(answers(c.text()).map((a) => a.id)).toEqual([21, 22]);
+});
+
+test("a request whose lines end in a bare LF gets 400 at once, not after the idle timeout", async () => {
+  const { port, path } = await bound();
+  const c = await open(port);
+  const json = body(23);
+  c.sock.write(`POST ${path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\nContent-Length: ${json.length}\n\n${json}`);
+  // The idle timeout is 30 s; the answer comes well before any of it.
+  await waitFor(() => statuses(c.text()).length > 0, { what: "an answer", timeoutMs: 5_000 });
+  expect(statuses(c.text())).toEqual([400]);
+  expect(answers(c.text())).toEqual([]);
+});
+
+test("a Content-Length padded with VT, FF or NBSP is refused as Bun's server refuses it", async () => {
+  const { w, port, path } = await bound();
+  for (const pad of ["\x0b", "\x0c", "\xa0"]) {
+    const c = await open(port);
+    const json = body(24);
+    c.sock.write(
+      Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${pad}${json.length}${pad}\r\n\r\n${json}`, "latin1"),
+    );
+    await waitFor(() => statuses(c.text()).length > 0, { what: `an answer (pad ${pad.charCodeAt(0)})`, timeoutMs: 5_000 });
+    expect(statuses(c.text())).toEqual([400]);
+  }
+  await w.proxy.close();
+  expect(w.store.audit.query({ userId: "alice" }).filter((r) => r.method === "tools/call")).toEqual([]);
+});
+
+test("dot segments resolve the same on every path: /A/echo/../../B/echo/mcp is B's request, with B's key", async () => {
+  const { w, port, alice } = await bound();
+  const bob = addUser(w.store, w.keyring, "bob", w.service, "key-of-bob");
+  for (const dots of ["..", "%2e%2e", "%2E."]) {
+    const c = await open(port);
+    c.sock.write(post(`/${alice.id}/echo/${dots}/${dots}/${bob.id}/echo/mcp`, body(25)));
+    await waitFor(() => answers(c.text()).length === 1, { what: "the answer" });
+    expect(whoamiOf(answers(c.text())[0]).fingerprint).toBe(fingerprint("key-of-bob"));
+  }
+});

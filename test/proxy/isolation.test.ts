@@ -107,6 +107,14 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     expect(seen["last-event-id"]).toBe("ev-7");
   });
 
+  test("a session id sent to a path the service does not serve gets that 404, and the session lives on", async () => {
+    const alice = addUser(w.store, w.keyring, "alice", w.service, "key-of-alice");
+    const sid = await openSession(px, w.url(alice.id));
+    const wrong = await px.fetch(rpc(w.url(alice.id, "/nope"), { jsonrpc: "2.0", id: 3, method: "tools/list" }, { "mcp-session-id": sid }), null);
+    expect(wrong.status).toBe(404);
+    expect(JSON.parse((await callTool(px, w.url(alice.id), sid, "whoami")).result.content[0].text).fingerprint).toBe(fingerprint("key-of-alice"));
+  });
+
   test("a session id from another instance gets 404, like an unknown session, and is audited", async () => {
     const alice = addUser(w.store, w.keyring, "alice", w.service, "key-of-alice");
     const mallory = addUser(w.store, w.keyring, "mallory", w.service, "key-of-mallory");

@@ -12,6 +12,7 @@ import type { FailureSnapshot } from "./failures.ts";
 import { ChildPool } from "./pool.ts";
 import { serviceLog } from "./serviceLog.ts";
 import { SessionTable } from "./sessions.ts";
+import type { CapLimits } from "../util/sessionCap.ts";
 import { handleStreamable, type FrontDeps } from "./streamableHttp.ts";
 
 /** Forgotten sessions are looked for this often. */
@@ -47,7 +48,7 @@ export interface StdioBridge {
  */
 export function createStdioBridge(
   service: Service,
-  deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv; track?: Pick<GroupTracker, "add" | "remove"> },
+  deps: { logFile?: string; now?: () => number; env?: NodeJS.ProcessEnv; track?: Pick<GroupTracker, "add" | "remove">; sessionCaps?: CapLimits },
 ): StdioBridge {
   const now = deps.now ?? Date.now;
   if (deps.logFile) mkdirSync(dirname(deps.logFile), { recursive: true, mode: 0o700 });
@@ -69,7 +70,7 @@ export function createStdioBridge(
     now,
     log,
   );
-  const sessions = new SessionTable();
+  const sessions = new SessionTable((s) => pool.peek(s.instanceRef)?.detach(s.id), deps.sessionCaps);
   const front: FrontDeps = { pool, sessions, now };
   const mcpPath = service.mcpPath === "/sse" ? "/mcp" : service.mcpPath;
   const sweeper = setInterval(() => {

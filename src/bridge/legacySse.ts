@@ -1,7 +1,7 @@
 import { forward, isUnavailable, muxFor, needsChild, rpcError } from "./dispatch.ts";
 import type { BridgeContext } from "./index.ts";
 import { isJsonRpcMessage, isRequest, INVALID_REQUEST, PARSE_ERROR, SERVER_ERROR, type JsonRpcMessage, type JsonRpcRequest } from "./jsonrpc.ts";
-import { capabilitiesOf, Session } from "./sessions.ts";
+import { capabilitiesOf, Session, TOO_MANY_SESSIONS } from "./sessions.ts";
 import { createSseStream, SSE_HEADERS } from "./sse.ts";
 import type { FrontDeps } from "./streamableHttp.ts";
 
@@ -10,6 +10,7 @@ import type { FrontDeps } from "./streamableHttp.ts";
  * event names the URL to POST to; every answer then travels on that stream.
  */
 export function openLegacyStream(ctx: BridgeContext, deps: FrontDeps): Response {
+  if (!deps.sessions.makeRoom(ctx.instanceRef)) return rpcError(503, SERVER_ERROR, TOO_MANY_SESSIONS);
   const session = new Session(ctx.instanceRef, "legacy", deps.now());
   const stream = createSseStream({
     // The stream is the session: when the client leaves, so does the session.

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { JsonRpcMessage } from "./jsonrpc.ts";
 import type { MuxSession } from "./mux.ts";
 import type { SseStream } from "./sse.ts";
+import { DEFAULT_CAPS, evictFor, type CapLimits } from "../util/sessionCap.ts";
 
 /** A session nobody has used this long, with no stream open, is forgotten. */
 export const SESSION_IDLE_MS = 60 * 60_000;
@@ -29,6 +30,9 @@ export class Session implements MuxSession {
   }
 }
 
+/** What a client is told when every session at the cap has a stream open. */
+export const TOO_MANY_SESSIONS = "too many sessions with a stream open on this instance; close one and try again";
+
 /** The capabilities an initialize declared ({} when it declared none). */
 export function capabilitiesOf(params: Record<string, unknown> | undefined): Record<string, unknown> {
   const c = params?.capabilities;
@@ -37,6 +41,28 @@ export function capabilitiesOf(params: Record<string, unknown> | undefined): Rec
 
 export class SessionTable {
   private readonly byId = new Map<string, Session>();
+
+  /** `onEvict` lets the child forget a session the cap ended. */
+  constructor(
+    private readonly onEvict: (s: Session) => void = () => {},
+    private readonly caps: CapLimits = DEFAULT_CAPS,
+  ) {}
+
+  /**
+   * Room for one more session of the instance, made by ending the oldest idle one at a
+   * cap (its client's next request gets 404 and initializes again); false when every
+   * session at the cap has a stream open.
+   */
+  makeRoom(instanceRef: string): boolean {
+    const all = [...this.byId.values()].map((s) => ({ s, instance: s.instanceRef, lastSeen: s.lastActiveAt, busy: s.stream !== null }));
+    const gone = evictFor(all, instanceRef, this.caps);
+    if (!gone) return false;
+    for (const { s } of gone) {
+      this.remove(s);
+      this.onEvict(s);
+    }
+    return true;
+  }
 
   add(s: Session): void {
     this.byId.set(s.id, s);

@@ -12,7 +12,7 @@ import {
   type JsonRpcResponse,
 } from "./jsonrpc.ts";
 import type { ChildPool } from "./pool.ts";
-import { capabilitiesOf, Session, type SessionTable } from "./sessions.ts";
+import { capabilitiesOf, Session, TOO_MANY_SESSIONS, type SessionTable } from "./sessions.ts";
 import { createSseStream, SSE_HEADERS } from "./sse.ts";
 
 /** The sessionless revision: every request stands alone and names its version in a header. */
@@ -138,6 +138,7 @@ async function post(req: Request, ctx: BridgeContext, deps: FrontDeps): Promise<
 }
 
 async function initialize(init: JsonRpcRequest, ctx: BridgeContext, deps: FrontDeps): Promise<Response> {
+  if (!deps.sessions.makeRoom(ctx.instanceRef)) return rpcError(503, SERVER_ERROR, TOO_MANY_SESSIONS, init.id);
   const session = new Session(ctx.instanceRef, "streamable", deps.now());
   session.capabilities = capabilitiesOf(init.params);
   const got = await muxFor(deps.pool, session, ctx, init.params);

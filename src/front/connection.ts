@@ -12,7 +12,17 @@ export interface FrontConfig {
   fallbackPort: number;
   /** a client connection with nothing in flight closes after this */
   idleTimeoutSec: number;
+  /** a request must be in whole (head and held body) this long after its first byte (default 30 s) */
+  requestDeadlineMs?: number;
 }
+
+/** However it trickles in, a request must be whole within this (each byte restarts the idle timer, so that alone never ends it). */
+export const REQUEST_DEADLINE_MS = 30_000;
+/**
+ * What a connection reads ahead while a request of its is in flight: a client pipelining
+ * more than this waits in its own socket (TCP backpressure), not in mcpd's memory.
+ */
+export const READ_AHEAD_BYTES = 64 * 1024;
 
 /** Bodies up to this are held whole so the lane can read them; larger ones stream to the Bun server. */
 const HELD_BODY_MAX = 1024 * 1024;
@@ -74,6 +84,10 @@ export class ClientConnection implements LinkOwner {
   private closeAfter = false;
   /** the socket has closed */
   private gone = false;
+  /** why reading from the client is paused: the next hop (service or Bun server) is not taking a body, or a pipelining client is far ahead */
+  private readonly stalls = { nextHop: false, readAhead: false };
+  /** ends a request that has not arrived whole in time */
+  private deadline: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly sock: Socket<ClientConnection>,
@@ -104,7 +118,16 @@ export class ClientConnection implements LinkOwner {
     // Bun hands each read its own buffer, so it can be kept as it is.
     this.input = this.input ? Buffer.concat([this.input, d]) : d;
     if (this.input.byteLength > MAX_QUEUED_BYTES) return this.drop();
-    if (this.mode === "idle") this.next();
+    if (this.mode === "idle") return this.next();
+    if (this.input.byteLength > READ_AHEAD_BYTES) this.stall("readAhead", true);
+  }
+
+  /** Reading from the client stops while any stall holds and goes on once none does. */
+  private stall(why: keyof ClientConnection["stalls"], on: boolean): void {
+    if (this.stalls[why] === on) return;
+    this.stalls[why] = on;
+    if (on) this.sock.pause();
+    else if (!this.stalls.nextHop && !this.stalls.readAhead) this.sock.resume();
   }
 
   onDrain(): void {
@@ -120,6 +143,7 @@ export class ClientConnection implements LinkOwner {
     this.gone = true;
     const f = this.fast;
     this.mode = "closed";
+    this.clearDeadline();
     if (f) this.endFast(f, { status: f.res ? f.res.status : 499, event: "client-gone", error: false });
     this.service?.close(true);
     this.fallback?.close(true);
@@ -159,7 +183,8 @@ export class ClientConnection implements LinkOwner {
   private next(): void {
     while (this.mode === "idle" && this.input) {
       const head = parseHead(this.input, "request");
-      // A client still sending its request has the idle limit from its last bytes.
+      this.armDeadline();
+      // A client still sending its request has the idle limit from its last bytes, and the deadline from its first.
       if (head === "incomplete") return this.sock.timeout(this.cfg.idleTimeoutSec);
       if (head === "bare-lf") return this.refuse(400, "request lines must end in CRLF, not a bare LF");
       if (head === "odd" || head.method === "HEAD" || head.method === "CONNECT" || field(head, "expect") !== null || field(head, "upgrade") !== null) {
@@ -175,6 +200,7 @@ export class ClientConnection implements LinkOwner {
       if (this.input.byteLength < head.size + length) return this.sock.timeout(this.cfg.idleTimeoutSec);
       // In flight, the wait is the service's, bounded by its upstreamTimeoutMs (or the Bun server's own limits).
       this.sock.timeout(0);
+      this.clearDeadline();
       const raw = this.input.subarray(0, head.size + length);
       this.input = raw.byteLength < this.input.byteLength ? this.input.subarray(raw.byteLength) : null;
       let ex: Exchange | null = null;
@@ -195,6 +221,19 @@ export class ClientConnection implements LinkOwner {
     this.mode = "idle";
     this.sock.timeout(this.cfg.idleTimeoutSec);
     this.next();
+    if (this.mode === "idle" || (this.input?.byteLength ?? 0) <= READ_AHEAD_BYTES) this.stall("readAhead", false);
+  }
+
+  private armDeadline(): void {
+    this.deadline ??= setTimeout(() => {
+      this.deadline = null;
+      if (this.mode === "idle") this.refuse(408, "the request did not arrive whole in time");
+    }, this.cfg.requestDeadlineMs ?? REQUEST_DEADLINE_MS);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
   }
 
   // ── the lane's way: straight to the service ─────────────────────────────────
@@ -211,7 +250,7 @@ export class ClientConnection implements LinkOwner {
     this.fast = f;
     if (ex.timeoutMs > 0) f.timer = setTimeout(() => this.fastTimedOut(f), ex.timeoutMs);
     link.send(withHead(ex.head, body));
-    if (!link.out.empty) this.sock.pause();
+    if (!link.out.empty) this.stall("nextHop", true);
   }
 
   private fromService(d: Buffer): void {
@@ -325,6 +364,7 @@ export class ClientConnection implements LinkOwner {
   private startSlow(head: Head, total: number, held?: Buffer): void {
     this.mode = "slow";
     this.sock.timeout(0);
+    this.clearDeadline();
     const s: Slow = { method: head.method, bodyLeft: 0, body: null, res: null, pending: null, frame: null };
     this.slow = s;
     if (held) return void this.sendFallback(held);
@@ -357,6 +397,7 @@ export class ClientConnection implements LinkOwner {
   /** The front's own refusal of bytes it cannot read as a request; the connection ends with it. */
   private refuse(status: number, message: string): void {
     this.input = null;
+    this.clearDeadline();
     this.send(wholeResponse(status, { "content-type": "application/json" }, JSON.stringify({ error: { code: "bad-request", message } }), true));
     this.finish();
   }
@@ -365,6 +406,8 @@ export class ClientConnection implements LinkOwner {
   private toPipe(): void {
     this.mode = "pipe";
     this.sock.timeout(0);
+    this.clearDeadline();
+    this.stall("readAhead", false);
     this.dropService(false);
     const rest = this.input!;
     this.input = null;
@@ -375,7 +418,7 @@ export class ClientConnection implements LinkOwner {
     if (!this.fallback || this.fallback.closed) this.fallback = new Link(this, this.cfg.fallbackPort);
     if (!this.fallback.send(b)) return this.drop();
     // The same the other way: a request body the Bun server is not taking waits in the client's socket.
-    if (!this.fallback.out.empty) this.sock.pause();
+    if (!this.fallback.out.empty) this.stall("nextHop", true);
   }
 
   private fromFallback(d: Buffer): void {
@@ -441,7 +484,7 @@ export class ClientConnection implements LinkOwner {
   }
 
   linkDrained(): void {
-    this.sock.resume();
+    this.stall("nextHop", false);
   }
 
   linkRefused(link: Link): void {

@@ -18,7 +18,7 @@ export interface Front {
 }
 
 export function serveFront(o: { host: string; port: number; fallback: Server<unknown> } & Omit<FrontConfig, "fallbackPort">): Front {
-  const cfg: FrontConfig = { lane: o.lane, fallbackPort: o.fallback.port!, idleTimeoutSec: o.idleTimeoutSec };
+  const cfg: FrontConfig = { lane: o.lane, fallbackPort: o.fallback.port!, idleTimeoutSec: o.idleTimeoutSec, requestDeadlineMs: o.requestDeadlineMs };
   const conns = new Set<ClientConnection>();
   const listener = Bun.listen<ClientConnection>({
     hostname: o.host,

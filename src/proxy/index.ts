@@ -117,7 +117,10 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
  * carry itself. Anything but loopback for the front exposes every instance URL to the
  * network: say so.
  */
-export function serveProxy(proxy: Proxy, opts: { host: string; port: number; servicePorts?: ReadonlySet<number>; warn?: (line: string) => void }): Front {
+export function serveProxy(
+  proxy: Proxy,
+  opts: { host: string; port: number; servicePorts?: ReadonlySet<number>; warn?: (line: string) => void; requestDeadlineMs?: number },
+): Front {
   if (!LOOPBACK.has(opts.host)) {
     (opts.warn ?? console.error)(
       `mcpd: warning: the proxy listens on ${opts.host}, not loopback: anyone who can reach this port and knows an instance URL can use it; put TLS in front`,
@@ -134,7 +137,7 @@ export function serveProxy(proxy: Proxy, opts: { host: string; port: number; ser
     }) as Server<unknown>;
   const fallback = bindOffPorts(bind, opts.servicePorts ?? new Set(), (s) => void s.stop(true));
   try {
-    return serveFront({ host: opts.host, port: opts.port, fallback, lane: proxy.lane, idleTimeoutSec: CLIENT_IDLE_TIMEOUT_SEC });
+    return serveFront({ host: opts.host, port: opts.port, fallback, lane: proxy.lane, idleTimeoutSec: CLIENT_IDLE_TIMEOUT_SEC, requestDeadlineMs: opts.requestDeadlineMs });
   } catch (e) {
     void fallback.stop(true);
     throw e;

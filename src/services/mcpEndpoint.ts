@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { DEFAULT_CAPS, evictFor, type CapLimits } from "../util/sessionCap.ts";
 
 export interface McpEndpointOptions {
   /** a fresh MCP server: one per session, or one per stateless request */
@@ -8,6 +9,8 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   /** a session with no request and no open stream for this long is closed */
   sessionIdleMs?: number;
+  /** sessions kept per instance and in all (src/util/sessionCap.ts) */
+  sessionCaps?: CapLimits;
 }
 
 export interface McpEndpoint {
@@ -17,6 +20,8 @@ export interface McpEndpoint {
 }
 
 interface Session {
+  /** the instance (x-mcpd-instance) whose client opened it */
+  instance: string;
   server: McpServer;
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
@@ -54,13 +59,21 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
   }
 
   async function openSession(req: Request): Promise<Response> {
+    const instance = req.headers.get("x-mcpd-instance") ?? "";
+    const room = evictFor(
+      [...sessions].map(([id, s]) => ({ id, s, instance: s.instance, lastSeen: s.lastSeen, busy: s.open > 0 })),
+      instance,
+      opts.sessionCaps ?? DEFAULT_CAPS,
+    );
+    if (!room) return jsonRpcError(503, -32000, "Too many sessions with a request or stream open on this instance; close one and try again", { "retry-after": "5" });
+    for (const gone of room) void closeSession(gone.id, gone.s);
     const server = opts.makeServer();
     let session: Session | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => crypto.randomUUID(),
       maxRequestBodySize: opts.maxBodyBytes,
       onsessioninitialized: (id) => {
-        session = { server, transport, lastSeen: Date.now(), open: 0 };
+        session = { instance, server, transport, lastSeen: Date.now(), open: 0 };
         sessions.set(id, session);
       },
       onsessionclosed: (id) => void sessions.delete(id),

@@ -8,6 +8,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { Secret } from "../../src/crypto/secret.ts";
 import { ServiceConfig, type Service } from "../../src/registry/schema.ts";
 import { createStdioBridge, type BridgeContext, type StdioBridge } from "../../src/bridge/index.ts";
+import type { CapLimits } from "../../src/util/sessionCap.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 export const FIXTURES = join(import.meta.dir, "..", "fixtures");
@@ -62,8 +63,8 @@ export interface Front {
 }
 
 /** Serves `/{instanceRef}/{service}/{rest}` → bridge.handle, like the proxy does. */
-export function startFront(service: Service, logFile?: string): Front {
-  const bridge = createStdioBridge(service, { logFile });
+export function startFront(service: Service, logFile?: string, sessionCaps?: CapLimits): Front {
+  const bridge = createStdioBridge(service, { logFile, sessionCaps });
   const instances = new Map<string, { userId: string; key: string | null }>();
   const server = Bun.serve({
     port: 0,

@@ -143,3 +143,18 @@ test("retire stops a gone instance's child within a second, even one that ignore
   expect(front.bridge.status().children.map((c) => c.instanceRef)).toEqual(["fp_bob_1"]);
   expect((await whoami(bob)).pid).toBe(b.pid);
 });
+
+test("at the session cap the oldest idle session goes: its client gets 404, the newer ones and the child carry on", async () => {
+  const front = startFront(fixtureService(), undefined, { perInstance: 2, total: 100 });
+  const url = front.addInstance("fp_alice_1", "alice", "k1");
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const init = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+  const open = async () => (await fetch(url, { method: "POST", headers, body: init })).headers.get("mcp-session-id")!;
+  const ping = async (sid: string) =>
+    (await fetch(url, { method: "POST", headers: { ...headers, "mcp-session-id": sid, "mcp-protocol-version": "2025-06-18" }, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }) })).status;
+  const [a, b, c] = [await open(), await open(), await open()];
+  expect(await ping(a)).toBe(404);
+  expect(await ping(b)).toBe(200);
+  expect(await ping(c)).toBe(200);
+  expect(front.bridge.status().live).toBe(1);
+});

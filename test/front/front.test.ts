@@ -21,9 +21,9 @@ afterEach(async () => {
 const LIMITS = { requestsPerMinute: 1_000_000, maxBodyBytes: 1_048_576, upstreamTimeoutMs: 30_000 };
 
 /** A stateless echo (no session needed) behind a bound proxy, and alice's instance path. */
-async function bound(opts: { keepaliveMs?: number } = {}) {
+async function bound(opts: { keepaliveMs?: number; requestDeadlineMs?: number } = {}) {
   w = await world({ flags: ["--stateless"], service: { limits: LIMITS }, proxy: { keepaliveMs: opts.keepaliveMs } });
-  front = serveProxy(w.proxy, { host: "127.0.0.1", port: 0 });
+  front = serveProxy(w.proxy, { host: "127.0.0.1", port: 0, requestDeadlineMs: opts.requestDeadlineMs });
   const alice = addUser(w.store, w.keyring, "alice", w.service, "key-of-alice");
   return { w, port: front.port, alice, path: `/${alice.id}/echo/mcp` };
 }
@@ -266,3 +266,20 @@ test("dot segments resolve the same on every path: /A/echo/../../B/echo/mcp is B
     expect(whoamiOf(answers(c.text())[0]).fingerprint).toBe(fingerprint("key-of-bob"));
   }
 });
+
+test("a head trickled a byte at a time is cut off at the request deadline with 408, though every byte restarts the idle timer", async () => {
+  const { port, path } = await bound({ requestDeadlineMs: 1_000 });
+  const c = await open(port);
+  const head = post(path, body(26));
+  let i = 0;
+  const trickle = setInterval(() => (i < head.length ? c.sock.write(head[i++]!) : clearInterval(trickle)), 50);
+  try {
+    await c.closed;
+  } finally {
+    clearInterval(trickle);
+  }
+  expect(statuses(c.text())).toEqual([408]);
+  // Cut off well before the head was all sent (a byte every 50 ms takes over 10 s).
+  expect(i).toBeLessThan(head.length);
+});
+

@@ -284,7 +284,7 @@ async function layers(dataDir: string, store: ReturnType<typeof openStore>, keyr
     store,
     changes: store.watch(),
     keyring,
-    internalToken: "internal-token",
+    tokenFor: () => "internal-token",
     gate: { acquire: async () => ({ port: service.port! }), state: () => "healthy" },
   });
   const mcpd = serveProxy(proxy, { host: "127.0.0.1", port: 0 });
@@ -325,7 +325,7 @@ function laneRows(store: ReturnType<typeof openStore>, keyring: Awaited<ReturnTy
   const portsDir = join(tempDir("hotpath-lane"), "ports");
   writeDemoPorts(portsDir, [{ ...SERVICE, port: 45_999 }]);
   const registry = loadRegistry(portsDir);
-  const proxy = createProxy({ registry, store, changes: store.watch(), keyring, internalToken: "internal-token", gate: { acquire: async () => ({ port: 45_999 }), state: () => "healthy" } });
+  const proxy = createProxy({ registry, store, changes: store.watch(), keyring, tokenFor: () => "internal-token", gate: { acquire: async () => ({ port: 45_999 }), state: () => "healthy" } });
   const n = Math.min(ids.length, 1_000);
   const heads = ids.slice(0, n).map((id) =>
     Buffer.concat([

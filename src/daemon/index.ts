@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { serviceTokens } from "../util/serviceTokens.ts";
 import type { Paths } from "../config/paths.ts";
 import { localClient } from "../control/local.ts";
 import { serveControl, type ControlBackend } from "../control/server.ts";
@@ -76,7 +76,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     cleanups.push(() => retention.stop());
     const keyring = await loadKeyring(paths.keyFile, { create: true, env: o.env });
     // Made fresh at each boot: services refuse requests without it, so nothing on the machine skips the proxy.
-    const internalToken = randomBytes(32).toString("base64url");
+    const tokenFor = serviceTokens();
     // --data in its argv only so `ps` shows whose reaper it is.
     const tracker: GroupTracker | null = o.reaper === false ? null : startReaper([...selfCommand(), "--data", paths.dataDir, "__reaper"]);
     if (tracker) cleanups.push(() => tracker.close());
@@ -84,7 +84,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
     let busy = (_service: string) => false;
     const supervisor = createSupervisor({
       registry,
-      internalToken,
+      tokenFor,
       logsDir: paths.logsDir,
       env: o.env,
       tracker: tracker ?? undefined,
@@ -101,7 +101,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       changes,
       keyring,
       reloadKeyring: () => readKeyring(paths.keyFile, { create: false, env: o.env }),
-      internalToken,
+      tokenFor,
       gate: supervisor,
       host: o.host,
       port: o.port,

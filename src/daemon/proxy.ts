@@ -37,7 +37,7 @@ export interface ProxyWiring {
   changes: ChangeFeed;
   keyring: Keyring;
   reloadKeyring: () => Keyring;
-  internalToken: string;
+  tokenFor: (service: string) => string;
   gate: { acquire(service: string): Promise<{ port: number }>; state(service: string): ServiceState };
   host: string;
   port: number;
@@ -70,7 +70,7 @@ export function startProxy(w: ProxyWiring): ProxyHandle {
     changes: w.changes,
     keyring: w.keyring,
     reloadKeyring: w.reloadKeyring,
-    internalToken: w.internalToken,
+    tokenFor: w.tokenFor,
     gate: w.gate,
     bridges,
     allowedOrigins: w.allowedOrigins,

@@ -20,7 +20,7 @@ import { KEEPALIVE_MS } from "./sse.ts";
 export interface LaneDeps {
   registry: Registry;
   gate: ServiceGate;
-  internalToken: string;
+  tokenFor: (service: string) => string;
   now: () => number;
   resolver: Resolver;
   credentials: Credentials;
@@ -68,7 +68,7 @@ export function createLane(d: LaneDeps): Lane {
         credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
         userId: instance.userId,
         instanceRef: instance.ref,
-        internalToken: d.internalToken,
+        internalToken: d.tokenFor(service.name),
       });
       if (lines === null) return null;
       const acquiring = d.gate.acquire(service.name);

@@ -122,7 +122,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
       credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
       userId: instance.userId,
       instanceRef: instance.ref,
-      internalToken: d.internalToken,
+      internalToken: d.tokenFor(service.name),
     });
     const path = (route.rest || service.mcpPath) + url.search;
     // The answer may take as long as upstreamTimeoutMs; Bun's idle timeout must not cut it

@@ -36,8 +36,8 @@ export interface ProxyDeps {
   keyring: Keyring;
   /** re-reads the master keys: on every store change, and when a record names a key the keyring lacks (after `mcpd key rotate`) */
   reloadKeyring?: () => Keyring;
-  /** sent as x-mcpd-internal; services refuse requests without it */
-  internalToken: string;
+  /** the x-mcpd-internal secret of each service (one per service per boot); services refuse requests without theirs */
+  tokenFor: (service: string) => string;
   gate: ServiceGate;
   now?: () => number;
   /** Browser origins allowed besides loopback ones (exact "scheme://host[:port]", or "*"). */
@@ -78,7 +78,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
   const shared = {
     registry: deps.registry,
     gate: deps.gate,
-    internalToken: deps.internalToken,
+    tokenFor: deps.tokenFor,
     now,
     resolver,
     credentials,

@@ -7,6 +7,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import { probeService, type ProbeFn } from "./health.ts";
 import { logFileOf, RotatingLog } from "./logs.ts";
 import { checkPort, type PortProblem } from "./ports.ts";
+import { verifyListener, type ListenerCheck } from "./listener.ts";
 import type { GroupTracker } from "./reaper.ts";
 import { ServiceRunner, type RunnerSnapshot } from "./runner.ts";
 import { spawnChild, type SpawnFn } from "./spawn.ts";
@@ -17,15 +18,19 @@ export const RECENT_CHANGES_KEPT = 500;
 
 export interface SupervisorDeps {
   registry: Registry;
-  internalToken: string;
+  /** the x-mcpd-internal secret of each service (src/util/serviceTokens.ts) */
+  tokenFor: (service: string) => string;
   logsDir: string;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
   spawn?: SpawnFn;
   probe?: ProbeFn;
   checkPort?: (port: number) => Promise<PortProblem | null>;
+  /** default: the child's socket looked up in /proc (listener.ts); null turns the check off (tests with a fake child) */
+  verifyListener?: ((port: number, pid: number) => ListenerCheck) | null;
   /** waits between checks of a taken port before its service fails (default PORT_RETRY_DELAYS_MS) */
   portRetryDelaysMs?: readonly number[];
+  portRecheckMs?: number;
   /** how many services may be starting at once (default: defaultStartSlots(), a few per core) */
   startSlots?: number;
   tracker?: Pick<GroupTracker, "add" | "remove">;
@@ -77,14 +82,16 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       service.name,
       new ServiceRunner({
         service,
-        internalToken: deps.internalToken,
+        internalToken: deps.tokenFor(service.name),
         env: deps.env ?? process.env,
         log,
         clock,
         spawn: deps.spawn ?? spawnChild,
         probe: deps.probe ?? probeService,
         checkPort: deps.checkPort ?? ((p) => checkPort(p)),
+        verifyListener: deps.verifyListener === undefined ? verifyListener : (deps.verifyListener ?? undefined),
         portRetryDelaysMs: deps.portRetryDelaysMs,
+        portRecheckMs: deps.portRecheckMs,
         slots,
         onChange: emit,
         track: deps.tracker,

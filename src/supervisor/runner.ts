@@ -4,6 +4,7 @@ import { McpdError } from "../util/errors.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 import type { Clock } from "./clock.ts";
 import type { ProbeFn } from "./health.ts";
+import type { ListenerCheck } from "./listener.ts";
 import { IdleStop } from "./idle.ts";
 import { RotatingLog } from "./logs.ts";
 import type { PortProblem } from "./ports.ts";
@@ -29,6 +30,8 @@ export const STARTUP_TIMEOUT_MS = 30_000;
 export const UNHEALTHY_RESTART_AFTER = 3;
 /** SIGKILL after this long: some servers ignore SIGTERM while a request is in flight. */
 export const STOP_GRACE_MS = 5_000;
+/** A port still taken after the retries at launch is checked this often from then on: a supervisor never gives up for good. */
+export const PORT_RECHECK_MS = 10_000;
 /** How long acquire() waits for a (re)starting service before giving the caller a 503. */
 export const ACQUIRE_WAIT_MS = 10_000;
 
@@ -41,8 +44,12 @@ export interface RunnerDeps {
   spawn: SpawnFn;
   probe: ProbeFn;
   checkPort: (port: number) => Promise<PortProblem | null>;
+  /** whether what listens on the port is the child's own socket; checked before every probe, which carries the token */
+  verifyListener?: (port: number, pid: number) => ListenerCheck;
   /** waits between checks of a taken port before the service fails (default PORT_RETRY_DELAYS_MS) */
   portRetryDelaysMs?: readonly number[];
+  /** how often a port still taken after those is checked again (default PORT_RECHECK_MS) */
+  portRecheckMs?: number;
   /** shared by every runner of a supervisor: how many may be starting at once (default: no limit) */
   slots?: StartSlots;
   onChange: (c: StateChange) => void;
@@ -235,10 +242,15 @@ export class ServiceRunner {
     this.lastError = `service ${service.name}: ${problem.reason}`;
     const waitMs = nextPortCheckMs(checks.failed, now - checks.firstAt, problem, this.d.portRetryDelaysMs ?? PORT_RETRY_DELAYS_MS);
     if (waitMs === null) {
-      this.portChecks = null;
+      // portChecks is kept: the checks every PORT_RECHECK_MS come straight back here until the port is free.
       this.d.log.note(this.lastError);
       const over = checks.failed > 1 ? `; still taken after ${checks.failed} checks over ${((now - checks.firstAt) / 1000).toFixed(1)} s` : "";
-      this.set("failed", `${problem.reason}${over}`);
+      const recheckMs = this.d.portRecheckMs ?? PORT_RECHECK_MS;
+      this.set("failed", `${problem.reason}${over}; checking again every ${recheckMs / 1000} s`);
+      const gen = ++this.gen;
+      this.timer = this.d.clock.setTimeout(() => {
+        if (gen === this.gen) this.launch(`checking port ${service.port} again`, true);
+      }, recheckMs);
       return;
     }
     this.set("backing-off", `${problem.reason}; checking the port again in ${waitMs} ms`);
@@ -312,7 +324,11 @@ export class ServiceRunner {
     const { service } = this.d;
     this.probing = true;
     this.lastProbeAt = this.d.clock.now();
-    const result = await this.d.probe(service, this.d.internalToken).finally(() => (this.probing = false));
+    // No token for a listener that is not the child's (a squatter on the port).
+    const held = this.d.verifyListener?.(service.port, this.child.pid);
+    if (held && !held.ok) this.lastError = held.reason;
+    const result = held && !held.ok ? held : await this.d.probe(service, this.d.internalToken).finally(() => (this.probing = false));
+    this.probing = false;
     if (gen !== this.gen || !this.child || this.ending) return;
     const now = this.d.clock.now();
     if (result.ok) {

@@ -149,7 +149,7 @@ export async function world(opts: { flags?: string[]; service?: Partial<ServiceC
     state: (_name: string): ServiceState => "healthy",
   };
   const changes = store.watch();
-  const proxy = createProxy({ registry, store, changes, keyring, internalToken: token, gate: { acquire: (n) => gate.acquire(n), state: (n) => gate.state(n) }, ...opts.proxy });
+  const proxy = createProxy({ registry, store, changes, keyring, tokenFor: () => token, gate: { acquire: (n) => gate.acquire(n), state: (n) => gate.state(n) }, ...opts.proxy });
   return {
     dir: tmp.dir,
     dbFile,

@@ -40,7 +40,7 @@ test("a stdio service is reached through its bridge, with the user's own key", a
     store,
     changes: store.watch(),
     keyring,
-    internalToken: "t",
+    tokenFor: () => "t",
     gate: { acquire: async () => Promise.reject(new McpdError("service-unavailable", "stdio services have no port")), state: () => "healthy" },
     bridges: new Map([["fp", bridge]]),
   });

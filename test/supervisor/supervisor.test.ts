@@ -21,7 +21,7 @@ async function supervise(specs: TestServiceSpec[], extra: Partial<Parameters<typ
   const tmp = tempDir("mcpd-sup");
   const registry = writeTestPorts(join(tmp.dir, "ports"), specs);
   const changes: StateChange[] = [];
-  const sup: Supervisor = createSupervisor({ registry, internalToken: TOKEN, logsDir: join(tmp.dir, "logs"), stopGraceMs: 1_000, ...extra });
+  const sup: Supervisor = createSupervisor({ registry, tokenFor: () => TOKEN, logsDir: join(tmp.dir, "logs"), stopGraceMs: 1_000, ...extra });
   sup.onChange((c) => changes.push(c));
   cleanups.push(async () => {
     await sup.stopAll("test over");
@@ -106,7 +106,7 @@ describe("supervisor", () => {
     expect(blocked.map((c) => c.to)).toEqual(["starting", "backing-off", "starting", "backing-off", "starting", "failed"]);
     expect(blocked[1]!.reason).toMatch(new RegExp(`^port ${takenPort} is already in use by .+; checking the port again in 50 ms$`));
     expect(blocked[3]!.reason).toEndWith("; checking the port again in 100 ms");
-    expect(blocked.at(-1)!.reason).toMatch(new RegExp(`^port ${takenPort} is already in use by .+; still taken after 3 checks over \\d+\\.\\d s$`));
+    expect(blocked.at(-1)!.reason).toMatch(new RegExp(`^port ${takenPort} is already in use by .+; still taken after 3 checks over \\d+\\.\\d s; checking again every 10 s$`));
     expect(sup.snapshot("blocked")).toMatchObject({ pid: null, restarts: 0 });
     await expect(sup.acquire("blocked")).rejects.toThrow(/service blocked failed: .*port/);
   });

@@ -90,6 +90,10 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
   // What mcpd's proxy adds, so the service does the same work on every path.
   const ref = refOf(SERVICE.prefix, USER, hashInstanceId(instanceId!));
   const directHeaders = { "x-mcpd-internal": token, "X-Demo-Key": key, "x-mcpd-user": USER, "x-mcpd-instance": ref };
+  // The targets that reach the service without mcpd each pose as an instance of their own:
+  // the service keeps at most 100 sessions per instance, and 16 per target and client kind
+  // on one instance would pass that.
+  const headersAs = (target: string) => ({ ...directHeaders, "x-mcpd-instance": `${ref}-${target}` });
   const svcUrl = `http://127.0.0.1:${svc.port}`;
 
   const contenders: Contender[] = [
@@ -127,7 +131,7 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
 
   const nginxBin = await ensureNginx(log, { install: !QUICK });
   if ("bin" in nginxBin) {
-    const nginx = await startNginx(nginxBin.bin, tempDir("nginx"), svc.port, directHeaders);
+    const nginx = await startNginx(nginxBin.bin, tempDir("nginx"), svc.port, headersAs("nginx"));
     contenders.push({ name: "nginx", target: { url: `${nginx.url}/mcp`, headers: {} }, proxyPids: nginx.pids, servicePids: () => [svcPid] });
   } else {
     contenders.push({ name: "nginx", unavailable: nginxBin.unavailable, proxyPids: () => [], servicePids: () => [] });
@@ -135,7 +139,7 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
 
   // Not a proxy anyone would deploy: the floor under one written on Bun, mcpd included.
   const pipe = await startBunPipe(svc.port);
-  contenders.push({ name: "bun pipe", target: { url: `${pipe.url}/mcp`, headers: directHeaders }, proxyPids: () => [pipe.proc.pid], servicePids: () => [svcPid] });
+  contenders.push({ name: "bun pipe", target: { url: `${pipe.url}/mcp`, headers: headersAs("pipe") }, proxyPids: () => [pipe.proc.pid], servicePids: () => [svcPid] });
 
   const gateways: Gateway[] = await startStdioGateways({ mcpdArgv: mcpd.argv, key, install: !QUICK, log });
   for (const g of gateways) {

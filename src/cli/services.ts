@@ -24,13 +24,25 @@ export function registerServices(program: Command): void {
     .command("services")
     .description("list the service registry (mcp-ports/*/config.json)")
     .option("--json", "machine-readable output")
-    .action((opts: { json?: boolean }, cmd: Command) => {
+    .option("--check", "exit non-zero while any config is broken (for CI and scripts)")
+    .action((opts: { json?: boolean; check?: boolean }, cmd: Command) => {
       const registry = loadRegistry(pathsOf(cmd).portsDir);
       const rows = registry.services.map(describeService);
-      if (opts.json) return printJson(rows);
-      const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : r.run.command.join(" "));
-      process.stdout.write(
-        formatTable(["NAME", "PREFIX", "PORT", "TRANSPORT", "START", "RUN"], rows.map((r) => [r.name, r.prefix, r.port, r.transport, r.start, runOf(r)])),
-      );
+      // A broken folder is a row too: `invalid`, with each problem naming file and field.
+      const broken = registry.invalid.map((i) => ({ name: i.name, invalid: true, config: i.file, problems: i.problems }));
+      if (opts.json) printJson([...rows, ...broken]);
+      else {
+        const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : r.run.command.join(" "));
+        process.stdout.write(
+          formatTable(
+            ["NAME", "PREFIX", "PORT", "TRANSPORT", "START", "RUN"],
+            [...rows.map((r) => [r.name, r.prefix, r.port, r.transport, r.start, runOf(r)]), ...broken.map((b) => [b.name, "-", "-", "-", "invalid", b.problems.join("; ")])],
+          ),
+        );
+      }
+      if (opts.check && broken.length) {
+        process.stderr.write(`mcpd: ${broken.length} service config${broken.length === 1 ? " is" : "s are"} broken: ${broken.map((b) => b.name).join(", ")}\n`);
+        process.exitCode = 1;
+      }
     });
 }

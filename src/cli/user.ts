@@ -5,7 +5,7 @@ import { instanceUrl } from "../accounts/instanceUrl.ts";
 import { listAccounts, type AccountRow } from "../accounts/listAccounts.ts";
 import { removeUser, type RemoveUserResult } from "../accounts/removeUser.ts";
 import { checkUserId, defaultUserId } from "../accounts/userId.ts";
-import { loadRegistry, type Registry } from "../registry/load.ts";
+import { loadRegistry, type Registry, ConfigError } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
@@ -15,6 +15,8 @@ import { changeStore, withStore } from "./withStore.ts";
 
 export function serviceNamed(registry: Registry, name: string): Service {
   const s = registry.get(name);
+  const broken = registry.invalid.find((i) => i.name === name);
+  if (!s && broken) throw new ConfigError(broken.problems);
   if (!s) {
     const known = registry.services.map((x) => x.name).join(", ") || "none";
     throw new McpdError("unknown-service", `no service "${name}" in ${registry.portsDir} (configured: ${known})`);

@@ -30,6 +30,8 @@ export interface ReloadResult {
   added: string[];
   changed: string[];
   removed: string[];
+  /** folders not served because their config is broken (see status) */
+  invalid: string[];
 }
 
 export interface ControlServer {

@@ -12,7 +12,9 @@ export type ServiceState =
   | "stopped"
   | "failed"
   /** an on-demand service that is not running because nobody has called it yet / lately */
-  | "idle";
+  | "idle"
+  /** its config.json is broken or clashes with another's: not served (lastError says why) */
+  | "invalid";
 
 export interface ServiceMetrics {
   requests: number;

@@ -58,6 +58,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
   const { paths } = o;
   const log = o.log ?? ((line: string) => process.stderr.write(`mcpd: ${line}\n`));
   const registry = loadRegistry(paths.portsDir, { portOffset: o.portOffset });
+  for (const bad of registry.invalid) log(`${bad.name}: not served, its config is broken: ${bad.problems.join("; ")}`);
   secureDataDir(paths.dataDir, log);
   const pid = claimPidFile(paths.pidFile, paths.dataDir);
   const cleanups: Array<() => void | Promise<void>> = [pid.release];
@@ -140,15 +141,17 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       metricsText: () => proxy.prometheus(),
       storeChanged: () => changes.changed(),
       reload: () => {
-        // A broken folder or a clash fails the reload whole, as it would fail `mcpd start`: nothing changes.
-        const changes = diffRegistry(registry, loadRegistry(paths.portsDir, { portOffset: o.portOffset }));
+        // A broken folder is listed, as at `mcpd start`, and the others go on.
+        const fresh = loadRegistry(paths.portsDir, { portOffset: o.portOffset });
+        const changes = diffRegistry(registry, fresh);
+        registry.invalid.splice(0, registry.invalid.length, ...fresh.invalid.filter((i) => !registry.get(i.name)));
         for (const s of changes.added) {
           registry.add(s);
           proxy.addService(s);
           supervisor.add(s);
           log(`${s.name}: added by mcpd reload (${s.file})`);
         }
-        return { added: changes.added.map((s) => s.name), changed: changes.changed, removed: changes.removed };
+        return { added: changes.added.map((s) => s.name), changed: changes.changed, removed: changes.removed, invalid: registry.invalid.map((i) => i.name) };
       },
     };
     const control = serveControl(backend, paths.controlSocket);

@@ -53,6 +53,27 @@ export function buildStatus(s: StatusSources): DaemonStatus {
       metrics,
     };
   });
+  // Broken folders are listed where people look, with why; nothing of theirs runs.
+  for (const bad of s.registry.invalid) {
+    services.push({
+      name: bad.name,
+      title: bad.name,
+      prefix: "",
+      port: 0,
+      transport: "streamable-http",
+      start: "boot",
+      state: "invalid",
+      crashLoop: false,
+      pid: null,
+      startedAt: null,
+      restarts: 0,
+      lastExit: null,
+      lastError: bad.problems.join("; "),
+      users: usersOf.get(bad.name) ?? 0,
+      children: null,
+      metrics: s.metrics(bad.name),
+    });
+  }
   return {
     version: VERSION,
     pid: s.pid,

@@ -13,7 +13,17 @@ export class ConfigError extends McpdError {
 export interface Registry {
   portsDir: string;
   services: Service[];
+  /** folders whose config.json is broken or clashes with another: listed, never served */
+  invalid: InvalidService[];
   get(name: string): Service | undefined;
+}
+
+/** A service folder that is not served, and why, each problem naming the file and the field. */
+export interface InvalidService {
+  /** the folder's name (the config's own name may be what is broken) */
+  name: string;
+  file: string;
+  problems: string[];
 }
 
 /** Shown paths are relative to the working directory when that is shorter. */
@@ -48,16 +58,17 @@ export function parseServiceFile(file: string, dir: string): Service | string[] 
  * static port by the same amount, so several mcpd nodes on one machine (a cluster tried
  * out on a laptop, or two nodes sharing a host) each run their services on their own ports
  * from the same configs; everything downstream (supervisor, health probes, proxy) sees
- * only the moved port. Any broken file or any clash of name,
- * prefix or port fails the whole load with every problem listed, so a typo never
- * silently drops a service.
+ * only the moved port. A broken file, or one whose name, prefix or port clashes with a
+ * folder before it, makes that one service invalid (listed with its problems by
+ * `services`, `status` and the TUI; `services --check` fails) and no other: with 373
+ * folders, one typo must not hold the fleet hostage, nor be dropped in silence.
  */
 export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {}): LoadedRegistry {
   const offset = opts.portOffset ?? 0;
   if (!existsSync(portsDir) || !statSync(portsDir).isDirectory()) {
     throw new ConfigError([`${shown(portsDir)}: no such folder of service configs (set --ports or MCPD_PORTS)`]);
   }
-  const problems: string[] = [];
+  const invalid: InvalidService[] = [];
   const services: Service[] = [];
   for (const entry of readdirSync(portsDir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
@@ -65,16 +76,21 @@ export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {
     const file = join(dir, "config.json");
     if (!existsSync(file)) continue;
     const result = parseServiceFile(file, dir);
-    if (Array.isArray(result)) problems.push(...result);
-    else if (result.port + offset > 65535) problems.push(`${shown(file)}: port: ${result.port} + port offset ${offset} = ${result.port + offset} is above 65535; use a smaller --port-offset`);
-    else services.push(offset ? { ...result, port: result.port + offset } : result);
+    const bad = (problems: string[]) => invalid.push({ name: entry.name, file, problems });
+    if (Array.isArray(result)) bad(result);
+    else if (result.port + offset > 65535) bad([`${shown(file)}: port: ${result.port} + port offset ${offset} = ${result.port + offset} is above 65535; use a smaller --port-offset`]);
+    else {
+      const service = offset ? { ...result, port: result.port + offset } : result;
+      const clash = clashOf(service, services);
+      if (clash) bad([clash]);
+      else services.push(service);
+    }
   }
-  problems.push(...findClashes(services));
-  if (problems.length) throw new ConfigError(problems);
   const byName = new Map(services.map((s) => [s.name, s]));
   return {
     portsDir,
     services,
+    invalid,
     get: (name) => byName.get(name),
     add(service) {
       services.push(service);
@@ -110,18 +126,12 @@ export function diffRegistry(running: Registry, fresh: Registry): RegistryChange
   return { added, changed, removed };
 }
 
-function findClashes(services: Service[]): string[] {
-  const problems: string[] = [];
+/** Why `s` cannot be served beside the services loaded before it, or null. */
+function clashOf(s: Service, before: Service[]): string | null {
   for (const field of ["name", "prefix", "port"] as const) {
-    const seen = new Map<string | number, Service>();
-    for (const s of services) {
-      const first = seen.get(s[field]);
-      if (first) {
-        problems.push(`${shown(s.file)}: ${field}: ${s[field]} is already used by service "${first.name}" (${shown(first.file)})`);
-      } else {
-        seen.set(s[field], s);
-      }
-    }
+    const first = before.find((b) => b[field] === s[field]);
+    if (first) return `${shown(s.file)}: ${field}: ${s[field]} is already used by service "${first.name}" (${shown(first.file)})`;
   }
-  return problems;
+  return null;
 }
+

@@ -10,6 +10,7 @@ export function nextSortMode(mode: SortMode): SortMode {
 
 /** Worst first, so "sort by state" puts what needs attention at the top. */
 const STATE_SEVERITY: Record<ServiceState, number> = {
+  invalid: 1,
   failed: 1,
   "backing-off": 2,
   unhealthy: 3,

@@ -17,6 +17,7 @@ const STATE_COLORS: Record<ServiceState, string> = {
   failed: "red",
   stopped: "gray",
   idle: "gray",
+  invalid: "red",
 };
 
 /**
@@ -25,7 +26,7 @@ const STATE_COLORS: Record<ServiceState, string> = {
  */
 export function stateStyle(s: Pick<ServiceStatus, "state" | "crashLoop">): StateStyle {
   if (s.crashLoop) return { label: "CRASH-LOOP", color: "white", backgroundColor: "red", bold: true };
-  return { label: s.state, color: STATE_COLORS[s.state] ?? "white", bold: s.state === "failed" };
+  return { label: s.state, color: STATE_COLORS[s.state] ?? "white", bold: s.state === "failed" || s.state === "invalid" };
 }
 
 /** Error rates above this are shown in red. */

@@ -102,7 +102,7 @@ test("a running daemon serves an imported folder without a restart, with each us
 
   writeFileSync(file, JSON.stringify({ mcpServers: { fingerprint: fingerprinter } }));
   const imported = await mcpd(["import", file, "--json"]);
-  expect(JSON.parse(imported.stdout).reload).toEqual({ added: ["fingerprint"], changed: [], removed: [] });
+  expect(JSON.parse(imported.stdout).reload).toEqual({ added: ["fingerprint"], changed: [], removed: [], invalid: [] });
   expect((await control.status()).services.map((s) => s.name)).toEqual(["fingerprint"]);
 
   const urls: string[] = [];

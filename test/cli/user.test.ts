@@ -186,12 +186,15 @@ describe("mcpd key rotate", () => {
 });
 
 describe("mcpd services with a broken config", () => {
-  test("names the file and the field, exit 1", async () => {
+  test("lists it as invalid naming the file and the field; --check exits 1", async () => {
     const { mcpd, portsDir } = setup();
     mkdirSync(join(portsDir, "bad"));
     writeFileSync(join(portsDir, "bad", "config.json"), JSON.stringify({ ...demoConfig, name: "bad", prefix: "bad", port: 80 }));
     const r = await mcpd(["services", "--json"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${join(portsDir, "bad", "config.json")}: port: 80 is below 1024`);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toContainEqual({ name: "bad", invalid: true, config: join(portsDir, "bad", "config.json"), problems: [`${join(portsDir, "bad", "config.json")}: port: 80 is below 1024`] });
+    const checked = await mcpd(["services", "--check"]);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toBe("mcpd: 1 service config is broken: bad\n");
   });
 });

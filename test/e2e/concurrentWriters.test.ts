@@ -4,40 +4,19 @@
 // SIGBUS), every command either prints its URL or says in one line that it stored
 // nothing, and every stored instance answers with its own key.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { compiledMcpd } from "../helpers/compiled.ts";
-import { freePort, waitFor } from "../helpers/net.ts";
-import { tempDir } from "../helpers/tmp.ts";
+import { startDemoDaemon, type DemoDaemon } from "../helpers/demoDaemon.ts";
 
-const ROOT = join(import.meta.dir, "../..");
 const WRITE_FOR_MS = 30_000;
 const fp = (key: string) => createHash("sha256").update(key).digest("hex").slice(0, 16);
 
-let tmp: ReturnType<typeof tempDir>;
-let bin: string;
-let daemon: Subprocess;
-let daemonErr = "";
-let env: Record<string, string>;
+let d: DemoDaemon;
 /** alice's instance URL, printed once when she was added */
 let aliceUrl: string;
 const clients: Client[] = [];
-
-async function mcpd(args: string[], stdin?: string) {
-  const proc = Bun.spawn([bin, ...args], { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code, signal: proc.signalCode };
-}
-
-async function addUser(user: string, key: string) {
-  const r = await mcpd(["user", "add", "--service", "demo", "--user", user, "--no-validate", "--key-stdin", "--json"], key);
-  if (r.code !== 0) throw new Error(`user add ${user}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { url: string; ref: string };
-}
+const mcpd = (args: string[], stdin?: string) => d.mcpd(args, stdin);
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: "e2e-writers", version: "1" });
@@ -49,27 +28,12 @@ async function connect(url: string): Promise<Client> {
 const whoami = async (c: Client) => JSON.parse(((await c.callTool({ name: "whoami", arguments: {} })) as { content: Array<{ text: string }> }).content[0]!.text);
 
 beforeAll(async () => {
-  tmp = tempDir("mcpd-e2e-writers");
-  bin = await compiledMcpd();
-  const portsDir = join(tmp.dir, "ports");
-  cpSync(join(ROOT, "mcp-ports/demo"), join(portsDir, "demo"), { recursive: true });
-  const configFile = join(portsDir, "demo", "config.json");
-  // Traffic as fast as the machine allows: the rate limit is not what this test is about.
-  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, "utf8")), port: await freePort(), limits: { requestsPerMinute: 10_000_000, maxBodyBytes: 1_048_576 } }));
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(await freePort()) });
-  aliceUrl = (await addUser("alice", "key-of-alice")).url;
-  daemon = Bun.spawn([bin, "start"], { env, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  void new Response(daemon.stderr as ReadableStream).text().then((t) => (daemonErr = t));
-  await waitFor(async () => JSON.parse((await mcpd(["status", "--json"])).stdout).services[0]?.state === "healthy", { timeoutMs: 30_000, what: "demo to be healthy" });
+  d = await startDemoDaemon("mcpd-e2e-writers", async (cli) => void (aliceUrl = (await cli.addUser("alice", "key-of-alice")).url));
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
-  tmp?.cleanup();
+  await d?.stop();
 });
 
 test("two user-add loops and a key-rotate loop beside a daemon under traffic: no crash, no lost URL, every instance its own key", async () => {
@@ -115,8 +79,7 @@ test("two user-add loops and a key-rotate loop beside a daemon under traffic: no
   await Promise.all([drive(), drive(), adder("a"), adder("b"), rotator()]);
 
   expect(crashed).toEqual([]);
-  expect(daemon.exitCode).toBeNull();
-  expect(daemonErr).not.toContain("panic");
+  expect(d.proc.exitCode).toBeNull();
   // A command that could not write says so in one line, and stored nothing.
   const listed = new Set((JSON.parse((await mcpd(["user", "list", "--json"])).stdout) as Array<{ user: string }>).map((u) => u.user));
   const unclear = refused.filter((line) => {

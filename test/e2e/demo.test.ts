@@ -161,3 +161,16 @@ test("killing the demo process mid-call gives a clean error; after the superviso
   const again = await connect(users[3]!.url);
   expect((await whoami(again)).user).toBe(users[3]!.user);
 }, 60_000);
+
+test("mcpd restart demo --wait returns once the new process is healthy; a bad --timeout is one line", async () => {
+  const pid = (await status()).services[0]!.pid!;
+  const r = await mcpd(["restart", "demo", "--wait"]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^demo is healthy again \(\d+\.\d s\)\n$/);
+  // Healthy when the command returned, not some time after: the status right after it says so.
+  const s = (await status()).services[0]!;
+  expect(s.state).toBe("healthy");
+  expect(s.pid).not.toBe(pid);
+  const bad = await mcpd(["restart", "demo", "--wait", "--timeout", "soon"]);
+  expect(bad).toMatchObject({ code: 1, stderr: 'mcpd: --timeout must be a number of seconds, not "soon" (see: mcpd restart --help)\n' });
+}, 60_000);

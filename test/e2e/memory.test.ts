@@ -1,53 +1,27 @@
 // The compiled daemon's memory under abusive clients, measured from /proc as an operator
 // would watch it: bounded, not one buffer per connection.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { compiledMcpd } from "../helpers/compiled.ts";
-import { freePort, waitFor } from "../helpers/net.ts";
-import { tempDir } from "../helpers/tmp.ts";
+import { startDemoDaemon, type DemoDaemon } from "../helpers/demoDaemon.ts";
+import { waitFor } from "../helpers/net.ts";
 
-const ROOT = join(import.meta.dir, "../..");
-let tmp: ReturnType<typeof tempDir>;
-let bin: string;
-let daemon: Subprocess;
-let env: Record<string, string>;
+let d: DemoDaemon;
 let proxyPort: number;
 let path: string;
 const sockets: Socket[] = [];
+const mcpd = (args: string[], stdin?: string) => d.mcpd(args, stdin);
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
-async function mcpd(args: string[], stdin?: string) {
-  const proc = Bun.spawn([bin, ...args], { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, , code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, code };
-}
-
 beforeAll(async () => {
-  tmp = tempDir("mcpd-e2e-memory");
-  bin = await compiledMcpd();
-  const portsDir = join(tmp.dir, "ports");
-  cpSync(join(ROOT, "mcp-ports/demo"), join(portsDir, "demo"), { recursive: true });
-  const configFile = join(portsDir, "demo", "config.json");
-  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, "utf8")), port: await freePort(), limits: { requestsPerMinute: 10_000_000, maxBodyBytes: 1_048_576 } }));
-  proxyPort = await freePort();
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(proxyPort) });
-  const added = await mcpd(["user", "add", "--service", "demo", "--user", "alice", "--key-stdin", "--json"], "k");
-  path = new URL(JSON.parse(added.stdout).url).pathname;
-  daemon = Bun.spawn([bin, "start"], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await waitFor(async () => JSON.parse((await mcpd(["status", "--json"])).stdout).services[0]?.state === "healthy", { timeoutMs: 30_000, what: "demo to be healthy" });
+  d = await startDemoDaemon("mcpd-e2e-memory", async (cli) => void (path = new URL((await cli.addUser("alice", "k")).url).pathname));
+  proxyPort = d.proxyPort;
 }, 120_000);
 
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
-  tmp?.cleanup();
+  await d?.stop();
 });
 
 function post(id: number, tool: string, args: unknown): string {
@@ -56,7 +30,7 @@ function post(id: number, tool: string, args: unknown): string {
 }
 
 test("10 connections each pipelining 15 MB behind a slow call: the daemon's RSS grows by a few MB, not 16 MB a connection", async () => {
-  const before = rssMb(daemon.pid);
+  const before = rssMb(d.proc.pid);
   const filler = post(2, "whoami", {});
   const burst = filler.repeat(Math.ceil((15 * 1024 * 1024) / filler.length));
   const firstAnswers: Array<Promise<void>> = [];
@@ -69,7 +43,7 @@ test("10 connections each pipelining 15 MB behind a slow call: the daemon's RSS 
     sock.write(burst);
   }
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(daemon.pid))), 50);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMb(d.proc.pid))), 50);
   try {
     // The slow calls are answered although every client has 15 MB queued behind its own.
     await waitFor(() => Promise.race([Promise.all(firstAnswers).then(() => true), Bun.sleep(200).then(() => false)]), { what: "the slow calls' answers", timeoutMs: 30_000 });
@@ -78,7 +52,7 @@ test("10 connections each pipelining 15 MB behind a slow call: the daemon's RSS 
   }
   for (const s of sockets.splice(0)) s.destroy();
   await waitFor(async () => (await fetch(`http://127.0.0.1:${proxyPort}/healthz`)).ok, { what: "the daemon to answer" });
-  const after = rssMb(daemon.pid);
+  const after = rssMb(d.proc.pid);
   console.error(`daemon RSS: ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at most during, ${after.toFixed(0)} MB after (10 × 15 MB pipelined)`);
   // 10 × 16 MiB read ahead would be 160 MB more; what a connection reads ahead now is 64 KiB.
   expect(peak - before).toBeLessThan(60);

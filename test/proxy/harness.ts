@@ -90,7 +90,7 @@ export function makeService(over: Partial<ServiceConfig> & { name: string; port:
 
 export function makeRegistry(services: Service[]): Registry {
   const byName = new Map(services.map((s) => [s.name, s]));
-  return { portsDir: "/nonexistent", services, get: (n) => byName.get(n) };
+  return { portsDir: "/nonexistent", services, invalid: [], get: (n) => byName.get(n) };
 }
 
 export async function testKeyring(): Promise<Keyring> {

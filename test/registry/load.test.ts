@@ -20,14 +20,14 @@ function ports(entries: Record<string, object | string>): string {
   return tmp.dir;
 }
 
+/** The problems of every folder not served (or why nothing loaded at all). */
 function problemsOf(portsDir: string): string[] {
   try {
-    loadRegistry(portsDir);
+    return loadRegistry(portsDir).invalid.flatMap((i) => i.problems);
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
     return (e as ConfigError).problems;
   }
-  throw new Error("the registry loaded, but it should not have");
 }
 
 describe("loading mcp-ports", () => {
@@ -95,6 +95,14 @@ describe("loading mcp-ports", () => {
     expect(problems[1]).toBe(`${join(dir, "bb/config.json")}: port: 1 is below 1024`);
   });
 
+  test("one broken folder is listed as invalid with its problems; the others are served", () => {
+    const dir = ports({ aa: base("aa", { port: 49201 }), bb: "{ nope", cc: base("cc", { port: 49203 }) });
+    const reg = loadRegistry(dir);
+    expect(reg.services.map((s) => s.name)).toEqual(["aa", "cc"]);
+    expect(reg.invalid).toEqual([{ name: "bb", file: join(dir, "bb/config.json"), problems: [expect.stringContaining("bb/config.json: not valid JSON")] }]);
+    expect(reg.get("bb")).toBeUndefined();
+  });
+
   test("a missing ports dir says how to point at one", () => {
     tmp = tempDir("mcpd-registry");
     expect(problemsOf(join(tmp.dir, "absent"))).toEqual([`${join(tmp.dir, "absent")}: no such folder of service configs (set --ports or MCPD_PORTS)`]);
@@ -123,12 +131,7 @@ describe("a port offset (several nodes on one machine)", () => {
 
   test("a port moved past 65535 is a problem naming the file and the sum", () => {
     const dir = ports({ a: base("alpha", { port: 65000 }) });
-    let problems: string[] = [];
-    try {
-      loadRegistry(dir, { portOffset: 600 });
-    } catch (e) {
-      problems = (e as ConfigError).problems;
-    }
+    const problems = loadRegistry(dir, { portOffset: 600 }).invalid.flatMap((i) => i.problems);
     expect(problems).toEqual([expect.stringMatching(/a\/config\.json: port: 65000 \+ port offset 600 = 65600 is above 65535; use a smaller --port-offset$/)]);
   });
 });

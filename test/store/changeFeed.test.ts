@@ -17,36 +17,37 @@ function at(file: string): Store {
   return s;
 }
 
+/** The daemon's connection to a fresh store, watched, and how many changes it has heard. */
+function watched() {
+  tmp = tempDir("mcpd-feed");
+  const file = join(tmp.dir, "mcpd.db");
+  const daemon = at(file);
+  const feed = daemon.watch();
+  const heard = { n: 0 };
+  feed.onChange(() => heard.n++);
+  return { file, daemon, feed, heard };
+}
+
 describe("the SQLite change feed", () => {
   test("tells of another connection's commit without being asked (the poll), and of a nudge at once", async () => {
-    tmp = tempDir("mcpd-feed");
-    const file = join(tmp.dir, "mcpd.db");
-    const daemon = at(file);
-    const feed = daemon.watch();
-    let heard = 0;
-    feed.onChange(() => heard++);
+    const { file, daemon, feed, heard } = watched();
     const cli = at(file);
     cli.tx(() => cli.users.ensure("alice", 1));
-    await waitFor(() => heard === 1, { what: "the poll to see the commit" });
+    await waitFor(() => heard.n === 1, { what: "the poll to see the commit" });
     // A nudge runs the listeners before changed() returns: that is what makes a CLI's change apply on the next request.
     feed.changed();
-    expect(heard).toBe(2);
+    expect(heard.n).toBe(2);
   });
 
   test("the daemon's own writes (its audit rows) are not changes", async () => {
-    tmp = tempDir("mcpd-feed");
-    const file = join(tmp.dir, "mcpd.db");
-    const daemon = at(file);
-    const feed = daemon.watch();
-    let heard = 0;
-    feed.onChange(() => heard++);
+    const { file, daemon, heard } = watched();
     const row = { ts: 1, userId: "u", service: "demo", instance: "demo_u_1", method: "tools/call", tool: "echo", status: 200, latencyMs: 1, bytesIn: 1, bytesOut: 1, event: null };
     daemon.audit.append([row]);
     // Then a commit from elsewhere: once it has been heard, the audit row before it was not.
     const cli = at(file);
     cli.tx(() => cli.users.ensure("bob", 2));
-    await waitFor(() => heard > 0, { what: "the poll to see bob" });
-    expect(heard).toBe(1);
+    await waitFor(() => heard.n > 0, { what: "the poll to see bob" });
+    expect(heard.n).toBe(1);
   });
 
   test("a listener that throws does not keep the others from hearing", () => {

@@ -167,7 +167,8 @@ describe("supervisor", () => {
     // was too close on a busy 2-core box (it failed once in a full run).
     const { sup, changes } = await supervise([{ name: "sick", port, args: ["--sick-after", "1000"] }]);
     sup.startAll();
-    await waitFor(() => changes.some((c) => c.to === "restarting"), { what: "a restart for failed probes" });
+    // Waited for is the last state the path below names: backing-off follows restarting only once the child has exited.
+    await waitFor(() => changes.some((c) => c.to === "backing-off"), { what: "a restart for failed probes, the old child gone" });
     const path = changes.map((c) => c.to);
     expect(path.slice(0, 5)).toEqual(["starting", "healthy", "unhealthy", "restarting", "backing-off"]);
     expect(changes.find((c) => c.to === "unhealthy")!.reason).toBe("health probe failed: GET /health answered 503");

@@ -10,7 +10,7 @@ import { upstreamFailure, type ServiceGate } from "./handle.ts";
 import { formatCredential, requestLines, responseLines } from "./headers.ts";
 import { peekRpc } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
-import { defaultBurst, type RateLimiter } from "./rateLimit.ts";
+import type { RateLimiter } from "./rateLimit.ts";
 import type { Resolver } from "./resolve.ts";
 import { mayNormalise, parseRoute } from "./route.ts";
 import { endsSession, type SessionTable } from "./sessions.ts";
@@ -53,7 +53,7 @@ export function createLane(d: LaneDeps): Lane {
       if (!route) return null;
       const service = d.registry.get(route.service);
       if (!service || service.transport === "stdio") return null;
-      const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
+      const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
       if (body.byteLength > maxBodyBytes) return null;
       const found = d.resolver.resolve(route.instanceId, route.service);
       if (!found.ok) return null;
@@ -78,11 +78,11 @@ export function createLane(d: LaneDeps): Lane {
       }
       // Last, as it is the one step that counts: a request that takes the full path after
       // it would be counted twice.
-      if (!d.limiter.take(instance.row, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute)).ok) return null;
+      const rpc = peekRpc(body, field(head, "content-type"));
+      if (!d.limiter.admit(instance.row, instance.ref, service.limits, rpc?.calls ?? 0).ok) return null;
 
       const port = (Bun.peek(acquiring) as { port: number }).port;
-      const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc: null, bytesIn: body.byteLength };
-      ctx.rpc = peekRpc(body, field(head, "content-type"));
+      const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc, bytesIn: body.byteLength };
       const path = route.rest || service.mcpPath;
       const name = service.name;
       const fail = (e: ProxyErrorInit) => ({

@@ -14,7 +14,6 @@ import { formatCredential, requestHeaders } from "./headers.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkOrigin } from "./origin.ts";
-import { defaultBurst } from "./rateLimit.ts";
 import { CLIENT_IDLE_TIMEOUT_SEC, respond } from "./respond.ts";
 import { parseRoute } from "./route.ts";
 
@@ -44,7 +43,7 @@ type Sinks = { audit: AuditWriter; metrics: Metrics };
 
 /** Not JSON-RPC known yet (the body is unread), but a JSON POST is answered in JSON-RPC's shape. */
 const looksRpc = (req: Request): RpcPeek | null =>
-  req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false } : null;
+  req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false, calls: 0 } : null;
 
 /** What the service itself answers for a session it does not know; a foreign session gets the same. */
 const SESSION_NOT_FOUND = () =>
@@ -83,23 +82,18 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     if (!service) return failed(ctx, sinks, { status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, looksRpc(req));
     const instance = (ctx.instance = found.instance);
 
-    // 2. Rate limit per instance.
-    const { requestsPerMinute, burst, maxBodyBytes, upstreamTimeoutMs } = service.limits;
-    const allowed = d.limiter.take(instance.row, requestsPerMinute, burst ?? defaultBurst(requestsPerMinute));
-    if (!allowed.ok) {
-      return failed(
-        ctx,
-        sinks,
-        { status: 429, code: "rate-limited", message: `instance ${instance.ref} is over ${requestsPerMinute} requests per minute; retry in ${allowed.retryAfterSec} s`, headers: { "retry-after": String(allowed.retryAfterSec) } },
-        looksRpc(req),
-      );
-    }
-
     // Body, bounded by maxBodyBytes; held whole (it is small) so the method and tool can be audited.
+    const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
     const body = await readBody(req, maxBodyBytes, service.name);
     if (!body.ok) return failed(ctx, sinks, { status: 413, code: body.code, message: body.message }, looksRpc(req));
     ctx.bytesIn = body.bytes.byteLength;
     ctx.rpc = peekRpc(body.bytes, req.headers.get("content-type"));
+
+    // 2. Rate limit per instance: calls that reach the upstream API on one budget, protocol traffic on another.
+    const allowed = d.limiter.admit(instance.row, instance.ref, service.limits, ctx.rpc?.calls ?? 0);
+    if (!allowed.ok) {
+      return failed(ctx, sinks, { status: 429, code: "rate-limited", message: allowed.message, headers: { "retry-after": String(allowed.retryAfterSec) } }, ctx.rpc ?? looksRpc(req));
+    }
 
     // 6. Sessions are bound to the instance that opened them.
     const sessionId = req.headers.get("mcp-session-id");

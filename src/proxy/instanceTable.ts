@@ -31,7 +31,14 @@ export const ERRORS = 12;
 export const BYTES_IN = 13;
 export const BYTES_OUT = 14;
 export const LAST_SEEN = 15;
-const FIELDS = 16;
+/** the protocol traffic's own bucket (initialize, notifications, pings, lists), as BUCKET/TOKENS/AT are the calls' */
+export const P_BUCKET = 16;
+export const P_TOKENS = 17;
+export const P_AT = 18;
+/** limits.callsPerDay: the UTC day counted (days since the epoch) and the calls in it */
+export const DAY = 19;
+export const DAY_CALLS = 20;
+const FIELDS = 21;
 
 // Texts. The ref holds the user id (`userOfRef`), so that is not kept apart.
 export const REF = 0;

@@ -7,7 +7,12 @@ export interface RpcPeek {
   /** Ids of the requests in the body: the ones that expect an answer. */
   ids: Array<string | number>;
   batch: boolean;
+  /** How many of its messages cost the upstream API (CALL_METHODS): what the call rate limit counts. */
+  calls: number;
 }
+
+/** The methods that reach the service's upstream API: counted against `limits.requestsPerMinute` and `callsPerDay`. */
+export const CALL_METHODS: ReadonlySet<string> = new Set(["tools/call", "resources/read", "prompts/get", "completion/complete"]);
 
 /** Bodies past this are only scanned at the head: the method and tool name come first in practice. */
 const FULL_PARSE_MAX_BYTES = 256 * 1024;
@@ -35,14 +40,16 @@ export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek |
   const first = list[0] as Record<string, unknown> | undefined;
   if (!first || typeof first !== "object" || first.jsonrpc !== "2.0") return null;
   const ids: Array<string | number> = [];
+  let calls = 0;
   for (const m of list as Array<Record<string, unknown>>) {
     const id = m && typeof m.method === "string" ? asId(m.id) : null;
     if (id !== null) ids.push(id);
+    if (m && typeof m.method === "string" && CALL_METHODS.has(m.method)) calls++;
   }
   const method = typeof first.method === "string" ? first.method : null;
   const params = first.params as Record<string, unknown> | undefined;
   const tool = method === "tools/call" && typeof params?.name === "string" ? params.name : null;
-  return { method, tool, ids, batch: Array.isArray(msg) };
+  return { method, tool, ids, batch: Array.isArray(msg), calls };
 }
 
 function scanHead(body: Uint8Array): RpcPeek | null {
@@ -52,5 +59,9 @@ function scanHead(body: Uint8Array): RpcPeek | null {
   const tool = method === "tools/call" ? (/"name"\s*:\s*"([^"\\]{1,200})"/.exec(head)?.[1] ?? null) : null;
   const id = /"id"\s*:\s*("(?:[^"\\]{0,200})"|-?\d{1,20})/.exec(head)?.[1];
   const ids = id === undefined ? [] : [id.startsWith('"') ? id.slice(1, -1) : Number(id)];
-  return { method, tool, ids, batch: head.trimStart().startsWith("[") };
+  // Not parsed whole, so counted high: every mention of a call method anywhere in the body.
+  const calls = utf8.decode(body).match(CALL_MENTION)?.length ?? 0;
+  return { method, tool, ids, batch: head.trimStart().startsWith("["), calls };
 }
+
+const CALL_MENTION = /"(?:tools\/call|resources\/read|prompts\/get|completion\/complete)"/g;

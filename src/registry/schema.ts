@@ -140,6 +140,10 @@ export const ServiceConfig = z
       .strictObject({
         requestsPerMinute: between(1, 10_000_000).default(600),
         burst: between(1, 10_000_000).optional(),
+        /** everything but calls (initialize, notifications, pings, lists): default 6,000 a minute */
+        protocolPerMinute: between(1, 10_000_000).optional(),
+        /** calls per instance per UTC day; none by default */
+        callsPerDay: between(1, 1_000_000_000).optional(),
         maxBodyBytes: between(1, 1 << 30).default(1_048_576),
         upstreamTimeoutMs: between(100, 3_600_000).default(300_000),
       })

@@ -29,7 +29,7 @@ export async function startDemoDaemon(label: string, before?: (d: Pick<DemoDaemo
   cpSync(join(ROOT, "mcp-ports/demo"), join(portsDir, "demo"), { recursive: true });
   const configFile = join(portsDir, "demo", "config.json");
   // As fast as the machine allows: the rate limit is not what these tests are about.
-  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, "utf8")), port: await freePort(), limits: { requestsPerMinute: 10_000_000, maxBodyBytes: 1_048_576 } }));
+  writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, "utf8")), port: await freePort(), limits: { requestsPerMinute: 10_000_000, protocolPerMinute: 10_000_000, maxBodyBytes: 1_048_576 } }));
   const proxyPort = await freePort();
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
   Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(proxyPort) });

@@ -177,7 +177,7 @@ await runBench("bench:hotpath", QUICK ? 60_000 : 180_000, async () => {
     "finish: Metrics.record + AuditWriter.push",
     time((i) =>
       finish(
-        { ts: Date.now(), t0: performance.now(), service: SERVICE.name, instance: pick(resolved, i), rpc: { method: "tools/call", tool: "echo", ids: [7], batch: false, calls: 1 }, bytesIn: 150 },
+        { ts: Date.now(), t0: performance.now(), service: SERVICE.name, instance: pick(resolved, i), rpc: { method: "tools/call", tool: "echo", ids: [7], batch: false, calls: 1, tools: ["echo"], listIds: [], partial: false }, bytesIn: 150 },
         { status: 200, bytesOut: 140 },
         sinks,
       ),

@@ -1,4 +1,5 @@
 import type { Store } from "../store/index.ts";
+import { decodePolicy, describePolicy } from "../policy/toolPolicy.ts";
 
 /** One user on one service, as `mcpd user list` shows it. Never the key, never the instance id. */
 export interface AccountRow {
@@ -12,6 +13,8 @@ export interface AccountRow {
   createdAt: number | null;
   keyUpdatedAt: number | null;
   suspended: boolean;
+  /** the live instance's tool policy as describePolicy words it; null with no live instance */
+  tools: string | null;
 }
 
 /** Every user × service that has a live instance or a stored key, sorted by user then service. */
@@ -22,7 +25,7 @@ export function listAccounts(store: Pick<Store, "users" | "credentials" | "insta
     const keys = new Map(store.credentials.listOfUser(user.id).map((c) => [c.service, c]));
     const services = [...new Set([...instances.keys(), ...keys.keys()])].sort();
     if (!services.length) {
-      rows.push({ userId: user.id, service: null, ref: null, fingerprint: null, createdAt: null, keyUpdatedAt: null, suspended: user.suspended });
+      rows.push({ userId: user.id, service: null, ref: null, fingerprint: null, createdAt: null, keyUpdatedAt: null, suspended: user.suspended, tools: null });
     }
     for (const service of services) {
       const i = instances.get(service);
@@ -35,6 +38,7 @@ export function listAccounts(store: Pick<Store, "users" | "credentials" | "insta
         createdAt: i?.createdAt ?? null,
         keyUpdatedAt: k?.updatedAt ?? null,
         suspended: user.suspended,
+        tools: i ? describePolicy(decodePolicy(i.toolPolicy)) : null,
       });
     }
   }

@@ -6,6 +6,7 @@ import type { Store } from "../store/index.ts";
 import { McpdError } from "../util/errors.ts";
 import { fingerprintOf } from "./fingerprint.ts";
 import { issueInstance } from "./issueInstance.ts";
+import { decodePolicy, describePolicy, encodePolicy, type ToolPolicy } from "../policy/toolPolicy.ts";
 import { assertSealingKeyCurrent } from "./keyGuard.ts";
 import { userIdFor } from "./userId.ts";
 import { validateCredential } from "./validateCredential.ts";
@@ -30,6 +31,8 @@ export interface AddUserInput {
   validate?: boolean;
   /** true = a new instance URL even when one is live (the old one stops working). */
   rotate?: boolean;
+  /** The instance's tool policy (null: every tool); undefined keeps what the live instance has. */
+  tools?: ToolPolicy | null;
 }
 
 export interface AddUserResult {
@@ -42,6 +45,8 @@ export interface AddUserResult {
   key: "stored" | "replaced" | "none";
   fingerprint: string | null;
   validated: "local" | "http" | "none" | "skipped";
+  /** the instance's tool policy, as describePolicy words it */
+  tools: string;
 }
 
 /**
@@ -99,11 +104,14 @@ async function store_(
       store.credentials.put({ userId, service: service.name, ...sealed, fingerprint, updatedAt: now });
     }
     const live = store.instances.liveFor(userId, service.name);
+    const policy = input.tools === undefined ? (live?.toolPolicy ?? null) : encodePolicy(input.tools);
+    const tools = describePolicy(decodePolicy(policy));
     if (live && !input.rotate) {
-      return { userId, service: service.name, ref: live.ref, instanceId: null, instance: "kept", key, fingerprint, validated };
+      if (policy !== live.toolPolicy) store.instances.setToolPolicy(live.idHash, policy);
+      return { userId, service: service.name, ref: live.ref, instanceId: null, instance: "kept", key, fingerprint, validated, tools };
     }
     if (live) store.instances.revoke(live.idHash, now);
-    const made = issueInstance(store, userId, service, now);
-    return { userId, service: service.name, ref: made.ref, instanceId: made.instanceId, instance: live ? "rotated" : "created", key, fingerprint, validated };
+    const made = issueInstance(store, userId, service, now, policy);
+    return { userId, service: service.name, ref: made.ref, instanceId: made.instanceId, instance: live ? "rotated" : "created", key, fingerprint, validated, tools };
   });
 }

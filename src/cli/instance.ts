@@ -7,6 +7,8 @@ import { McpdError } from "../util/errors.ts";
 import { pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
 import { changeStore } from "./withStore.ts";
+import { toolsOption } from "./toolsOption.ts";
+import { setInstanceTools } from "../accounts/setInstanceTools.ts";
 
 export function registerInstance(program: Command): void {
   const instance = program.command("instance").description("manage instance URLs");
@@ -19,14 +21,7 @@ export function registerInstance(program: Command): void {
     .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
     .option("--json", "machine-readable output")
     .action(async (idOrRef: string | undefined, opts: { user?: string; service?: string; host?: string; port?: string; json?: boolean }, cmd: Command) => {
-      const target: InstanceTarget | null = idOrRef
-        ? { idOrRef }
-        : opts.user && opts.service
-          ? { userId: opts.user, service: opts.service }
-          : null;
-      if (!target || (idOrRef && (opts.user || opts.service))) {
-        throw new McpdError("usage", "give an instance id or ref (see: mcpd user list), or --user and --service, not both");
-      }
+      const target = targetOf(idOrRef, opts);
       const paths = pathsOf(cmd);
       const registry = loadRegistry(paths.portsDir);
       if (!existsSync(paths.dbFile)) throw new McpdError("unknown-instance", `no instances yet (no mcpd database at ${paths.dbFile})`);
@@ -35,4 +30,32 @@ export function registerInstance(program: Command): void {
       if (opts.json) return printJson({ user: r.userId, service: r.service, oldRef: r.oldRef, ref: r.ref, instanceId: r.instanceId, url });
       process.stdout.write(`${r.oldRef} is revoked. New instance URL for ${r.userId} on ${r.service} (ref ${r.ref}), shown once:\n  ${url}\n`);
     });
+
+  instance
+    .command("tools [id-or-ref]")
+    .description("change which tools an instance URL may call; the URL stays the same, the daemon applies it from the next request")
+    .option("--user <id>", "with --service: the user's live instance on that service")
+    .option("--service <name>", "with --user")
+    .option("--allow <globs>", "only these tools (comma-separated names or globs, e.g. 'get_*,list_*')")
+    .option("--read-only", "only tools the service marks read-only (readOnlyHint); with --allow, tools that are both")
+    .option("--all", "every tool again")
+    .option("--json", "machine-readable output")
+    .action(async (idOrRef: string | undefined, opts: { user?: string; service?: string; allow?: string; readOnly?: boolean; all?: boolean; json?: boolean }, cmd: Command) => {
+      const target = targetOf(idOrRef, opts);
+      const policy = toolsOption(opts);
+      if (policy === undefined) throw new McpdError("usage", "say what the URL may call: --allow GLOBS, --read-only, or --all");
+      const paths = pathsOf(cmd);
+      if (!existsSync(paths.dbFile)) throw new McpdError("unknown-instance", `no instances yet (no mcpd database at ${paths.dbFile})`);
+      const r = await changeStore(paths, (store) => setInstanceTools(store, target, policy));
+      if (opts.json) return printJson({ user: r.userId, service: r.service, ref: r.ref, was: r.was, tools: r.tools });
+      process.stdout.write(`${r.ref} (${r.userId} on ${r.service}) may now call: ${r.tools} (was: ${r.was}). Its URL is unchanged.\n`);
+    });
+}
+
+function targetOf(idOrRef: string | undefined, opts: { user?: string; service?: string }): InstanceTarget {
+  const target: InstanceTarget | null = idOrRef ? { idOrRef } : opts.user && opts.service ? { userId: opts.user, service: opts.service } : null;
+  if (!target || (idOrRef && (opts.user || opts.service))) {
+    throw new McpdError("usage", "give an instance id or ref (see: mcpd user list), or --user and --service, not both");
+  }
+  return target;
 }

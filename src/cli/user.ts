@@ -8,6 +8,7 @@ import { checkUserId, defaultUserId } from "../accounts/userId.ts";
 import { loadRegistry, type Registry, ConfigError } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { McpdError } from "../util/errors.ts";
+import { toolsOption } from "./toolsOption.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
 import { readCredential } from "./readKey.ts";
@@ -38,6 +39,7 @@ export function describeAdded(r: AddUserResult, service: Service, base: string) 
     key: r.key,
     fingerprint: r.fingerprint,
     validated: r.validated,
+    tools: r.tools,
   };
 }
 
@@ -51,6 +53,7 @@ export function describeAccount(r: AccountRow) {
     created: iso(r.createdAt),
     keyUpdated: iso(r.keyUpdatedAt),
     suspended: r.suspended,
+    tools: r.tools,
   };
 }
 
@@ -60,7 +63,7 @@ export function describeRemoved(r: RemoveUserResult) {
 
 function printAdded(d: ReturnType<typeof describeAdded>): void {
   const checked = { local: "checked locally", http: "accepted by the service's API", none: "no check configured", skipped: "not checked (--no-validate)" }[d.validated];
-  const keyLine = d.key === "none" ? "" : ` Key ${d.key} (fingerprint ${d.fingerprint}, ${checked}).`;
+  const keyLine = (d.key === "none" ? "" : ` Key ${d.key} (fingerprint ${d.fingerprint}, ${checked}).`) + (d.tools === "all tools" ? "" : ` Tools: ${d.tools}.`);
   if (d.url) {
     const what = d.instance === "rotated" ? "New instance URL (the old one no longer works)" : "Instance URL";
     process.stdout.write(
@@ -85,16 +88,20 @@ export function registerUser(program: Command): void {
     .option("--field <name=value>", "a non-secret field of the service's credential (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .option("--no-validate", "store the key without checking it with the service's API")
     .option("--rotate", "issue a new instance URL even if the user has one (the old URL stops working)")
+    .option("--tools <globs>", "the URL may call only these tools (comma-separated names or globs, e.g. 'get_*,list_*')")
+    .option("--read-only", "the URL may call only tools the service marks read-only (readOnlyHint)")
+    .option("--all-tools", "the URL may call every tool again (the default for a new URL)")
     .option("--host <host>", "proxy host in the printed URL (default: mcpd start --public-url, else the running daemon's address)")
     .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
     .option("--json", "machine-readable output")
-    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; tools?: string; readOnly?: boolean; allTools?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+      const tools = toolsOption(opts);
       const paths = pathsOf(cmd);
       const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
       const userId = checkUserId(opts.user ?? defaultUserId());
       const secret = service.credential ? await readCredential(service, userId, { fromStdin: opts.keyStdin === true, fields: opts.field }) : null;
       const result = await changeStore(paths, (store) =>
-        addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate }),
+        addUser({ store, keyFile: paths.keyFile }, { userId, service, secret, validate: opts.validate, rotate: opts.rotate, tools }),
       );
       const out = describeAdded(result, service, await printedUrlBase(paths, opts));
       if (opts.json) printJson(out);
@@ -114,8 +121,8 @@ export function registerUser(program: Command): void {
       if (!rows.length) return void process.stdout.write("no users yet; add one with: mcpd user add --service <name>\n");
       process.stdout.write(
         formatTable(
-          ["USER", "SERVICE", "REF", "KEY", "CREATED", "SUSPENDED"],
-          rows.map((r) => [r.user, r.service ?? "-", r.ref ?? "-", r.fingerprint ?? "-", r.created ?? "-", r.suspended ? "yes" : "no"]),
+          ["USER", "SERVICE", "REF", "KEY", "TOOLS", "CREATED", "SUSPENDED"],
+          rows.map((r) => [r.user, r.service ?? "-", r.ref ?? "-", r.fingerprint ?? "-", r.tools ?? "-", r.created ?? "-", r.suspended ? "yes" : "no"]),
         ),
       );
     });

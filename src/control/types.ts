@@ -72,6 +72,8 @@ export interface DaemonStatus {
   portsDir: string;
   users: number;
   instances: number;
+  /** live instances whose URL may call less than every tool (the rest may call all) */
+  toolPolicies: Array<{ ref: string; user: string; service: string; tools: string }>;
   requestsPerSec: number;
   services: ServiceStatus[];
 }

@@ -13,6 +13,7 @@ import { STOP_GRACE_MS } from "../supervisor/runner.ts";
 import { AUDIT_DAYS_DEFAULT, startAuditRetention } from "./auditRetention.ts";
 import { claimPidFile } from "./pidfile.ts";
 import { startProxy, type ProxyHandle } from "./proxy.ts";
+import { bootSummary } from "./bootSummary.ts";
 import { buildStatus } from "./status.ts";
 import { selfCommand } from "../util/self.ts";
 import { McpdError } from "../util/errors.ts";
@@ -186,6 +187,7 @@ export async function runDaemon(o: DaemonOptions): Promise<DaemonHandle> {
       }
     }
 
+    bootSummary(registry.services.filter((x) => x.start === "boot" && x.transport !== "stdio").map((x) => x.name), (fn) => supervisor.onChange(fn), log);
     supervisor.startAll();
     log(`proxy listening on ${proxyUrl} (pid ${process.pid}, data ${paths.dataDir})`);
     return { pid: process.pid, proxyUrl, client: localClient(backend), stop, done };

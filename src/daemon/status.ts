@@ -3,6 +3,7 @@ import type { Registry } from "../registry/load.ts";
 import type { Store } from "../store/index.ts";
 import type { Supervisor } from "../supervisor/index.ts";
 import { VERSION } from "../version.ts";
+import { decodePolicy, describePolicy } from "../policy/toolPolicy.ts";
 
 export interface StatusSources {
   registry: Registry;
@@ -83,6 +84,7 @@ export function buildStatus(s: StatusSources): DaemonStatus {
     portsDir: s.portsDir,
     users: s.store.users.count(),
     instances: s.store.instances.countLive(),
+    toolPolicies: s.store.instances.listRestricted().map((i) => ({ ref: i.ref, user: i.userId, service: i.service, tools: describePolicy(decodePolicy(i.toolPolicy)) })),
     requestsPerSec: services.reduce((n, x) => n + x.metrics.requestsPerSec, 0),
     services,
   };

@@ -19,6 +19,8 @@ export interface ProxyErrorInit {
   /** A sentence a person can act on; never a credential or an instance id. */
   message: string;
   headers?: Record<string, string>;
+  /** the JSON-RPC error code, when not the one RPC_CODE gives for the status */
+  rpcCode?: number;
 }
 
 /**
@@ -41,8 +43,8 @@ export function streamBreakEvent(service: string, rpc: RpcPeek | null): Uint8Arr
   return sseMessage(rpcErrorBody({ status: 502, code: "service-broke-off", message: `service ${service} stopped before answering; try again` }, rpc));
 }
 
-export function rpcErrorBody(e: Pick<ProxyErrorInit, "status" | "code" | "message">, rpc: RpcPeek): unknown {
-  const error = { code: RPC_CODE[e.status] ?? -32000, message: e.message, data: { code: e.code } };
+export function rpcErrorBody(e: Pick<ProxyErrorInit, "status" | "code" | "message" | "rpcCode">, rpc: RpcPeek): unknown {
+  const error = { code: e.rpcCode ?? RPC_CODE[e.status] ?? -32000, message: e.message, data: { code: e.code } };
   const one = (id: string | number | null) => ({ jsonrpc: "2.0", id, error });
   if (rpc.batch) return rpc.ids.length ? rpc.ids.map(one) : [one(null)];
   return one(rpc.ids[0] ?? null);

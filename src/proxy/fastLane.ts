@@ -1,31 +1,24 @@
 import { field, fieldCount, statusLine, type Head } from "../front/http1.ts";
 import type { Exchange, Lane, Outcome } from "../front/lane.ts";
-import { legacyFieldOf } from "../registry/fields.ts";
 import type { Registry } from "../registry/load.ts";
 import type { AuditWriter } from "./audit.ts";
 import { finish, type RequestContext } from "./context.ts";
-import type { Credentials } from "./credential.ts";
 import { errorBody, streamBreakEvent, type ProxyErrorInit } from "./errors.ts";
 import { upstreamFailure, type ServiceGate } from "./handle.ts";
-import { formatCredential, requestLines, responseLines } from "./headers.ts";
+import { requestLines, responseLines } from "./headers.ts";
+import { admit, type AdmissionDeps } from "./admission.ts";
 import { peekRpc } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
-import type { RateLimiter } from "./rateLimit.ts";
-import type { Resolver } from "./resolve.ts";
 import { mayNormalise, parseRoute } from "./route.ts";
-import { endsSession, type SessionTable } from "./sessions.ts";
+import { endsSession } from "./sessions.ts";
 import { KEEPALIVE_MS } from "./sse.ts";
 
 /** The request path's parts, shared by the lane and the full path (handle.ts). */
-export interface LaneDeps {
+export interface LaneDeps extends AdmissionDeps {
   registry: Registry;
   gate: ServiceGate;
   tokenFor: (service: string) => string;
   now: () => number;
-  resolver: Resolver;
-  credentials: Credentials;
-  limiter: RateLimiter;
-  sessions: SessionTable;
   audit: AuditWriter;
   metrics: Metrics;
   keepaliveMs?: number;
@@ -37,8 +30,8 @@ const DECIDING = ["mcp-session-id", "content-type", "connection"] as const;
 /**
  * The common request, taken off the socket by src/front: a JSON-RPC POST from a CLI
  * client (no Origin) to a healthy HTTP service, on a known instance, within its rate and
- * body limits, on a session bound to that instance. The same steps as handle.ts, in the
- * same order, on the head's raw fields; anything else (every refusal included) is
+ * body limits, on a session bound to that instance. Whether it may go on is admit()'s
+ * decision, the same function handle.ts asks; anything else (every refusal included) is
  * answered by handle.ts. The lane's own answers, for a service that broke off or did not
  * answer in time, are worded by the same functions as the full path's.
  */
@@ -55,33 +48,34 @@ export function createLane(d: LaneDeps): Lane {
       if (!service || service.transport === "stdio") return null;
       const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
       if (body.byteLength > maxBodyBytes) return null;
-      const found = d.resolver.resolve(route.instanceId, route.service);
-      if (!found.ok) return null;
-      const instance = found.instance;
       const sessionId = field(head, "mcp-session-id");
-      if (sessionId !== null && !d.sessions.check(service.name, sessionId, instance.ref).ok) return null;
-      const cred = d.credentials.get(instance);
-      if (!cred.ok) return null;
-      const inject = service.credential?.inject;
-      const lines = requestLines(head.fields, field(head, "connection"), {
-        credentialHeader: inject?.header ?? null,
-        credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
-        userId: instance.userId,
-        instanceRef: instance.ref,
-        internalToken: d.tokenFor(service.name),
-      });
-      if (lines === null) return null;
-      const acquiring = d.gate.acquire(service.name);
-      if (Bun.peek.status(acquiring) !== "fulfilled") {
-        acquiring.catch(() => {});
-        return null;
-      }
-      // Last, as it is the one step that counts: a request that takes the full path after
-      // it would be counted twice.
       const rpc = peekRpc(body, field(head, "content-type"));
-      if (!d.limiter.admit(instance.row, instance.ref, service.limits, rpc?.calls ?? 0).ok) return null;
+      let lines: string | null = null;
+      let port = 0;
+      const a = admit(d, { route, service, sessionIds: [sessionId], body, contentType: field(head, "content-type"), rpc }, (ok) => {
+        // An answer to rewrite is the full path's; so is a head the lane cannot write.
+        if (ok.rewrite) return false;
+        lines = requestLines(head.fields, field(head, "connection"), {
+          credentialHeader: service.credential?.inject?.header ?? null,
+          credentialValue: ok.credentialValue,
+          userId: ok.instance.userId,
+          instanceRef: ok.instance.ref,
+          internalToken: d.tokenFor(service.name),
+        });
+        if (lines === null) return false;
+        // Asked only for an admitted request: a stranger's URL must not start an on-demand service.
+        const acquiring = d.gate.acquire(service.name);
+        if (Bun.peek.status(acquiring) !== "fulfilled") {
+          acquiring.catch(() => {});
+          return false;
+        }
+        port = (Bun.peek(acquiring) as { port: number }).port;
+        return true;
+      });
+      // Every refusal is worded and audited by the full path, which decides the same way.
+      if (!a.ok) return null;
+      const instance = a.instance;
 
-      const port = (Bun.peek(acquiring) as { port: number }).port;
       const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc, bytesIn: body.byteLength };
       const path = route.rest || service.mcpPath;
       const name = service.name;
@@ -92,7 +86,7 @@ export function createLane(d: LaneDeps): Lane {
       });
       return {
         port,
-        head: `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines}content-length: ${body.byteLength}\r\n\r\n`,
+        head: `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines!}content-length: ${body.byteLength}\r\n\r\n`,
         timeoutMs: upstreamTimeoutMs,
         answer(res) {
           const opened = field(res, "mcp-session-id");

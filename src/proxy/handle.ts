@@ -1,6 +1,5 @@
 import type { Server } from "bun";
 import type { Secret } from "../crypto/secret.ts";
-import { legacyFieldOf } from "../registry/fields.ts";
 import type { Service } from "../registry/schema.ts";
 import type { AuditWriter } from "./audit.ts";
 import { readBody } from "./body.ts";
@@ -10,7 +9,8 @@ import { errorResponse, type ProxyErrorInit } from "./errors.ts";
 import type { LaneDeps } from "./fastLane.ts";
 import { HEALTH_PATH, healthResponse, type Readiness } from "./health.ts";
 import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
-import { formatCredential, requestHeaders } from "./headers.ts";
+import { requestHeaders } from "./headers.ts";
+import { admit } from "./admission.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkOrigin } from "./origin.ts";
@@ -19,6 +19,8 @@ import { parseRoute } from "./route.ts";
 
 /** Beyond the gate's own bound: a gate that never settles must not hang a client. */
 export const ACQUIRE_TIMEOUT_MS = 15_000;
+/** A body sent to a service that does not exist is read up to the default maxBodyBytes. */
+const UNKNOWN_SERVICE_MAX_BODY = 1_048_576;
 /** Told to clients of a service that is (re)starting. */
 const RETRY_AFTER_SEC = "2";
 
@@ -43,7 +45,7 @@ type Sinks = { audit: AuditWriter; metrics: Metrics };
 
 /** Not JSON-RPC known yet (the body is unread), but a JSON POST is answered in JSON-RPC's shape. */
 const looksRpc = (req: Request): RpcPeek | null =>
-  req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false, calls: 0 } : null;
+  req.method === "POST" && (req.headers.get("content-type") ?? "").includes("json") ? { method: null, tool: null, ids: [], batch: false, calls: 0, tools: [], listIds: [], partial: false } : null;
 
 /** What the service itself answers for a session it does not know; a foreign session gets the same. */
 const SESSION_NOT_FOUND = () =>
@@ -72,48 +74,41 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     if (!route) {
       return errorResponse({ status: 404, code: "not-an-instance-url", message: "use your instance URL: /{instanceId}/{service}/mcp" }, looksRpc(req));
     }
-    const found = d.resolver.resolve(route.instanceId, route.service);
     const service: Service | undefined = d.registry.get(route.service);
     if (service) ctx.service = service.name;
-    if (!found.ok) {
-      ctx.instance = found.instance ?? null;
-      return failed(ctx, sinks, { status: found.status, code: found.code, message: found.message }, looksRpc(req), found.code);
-    }
-    if (!service) return failed(ctx, sinks, { status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, looksRpc(req));
-    const instance = (ctx.instance = found.instance);
 
     // Body, bounded by maxBodyBytes; held whole (it is small) so the method and tool can be audited.
-    const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
-    const body = await readBody(req, maxBodyBytes, service.name);
+    const body = await readBody(req, service?.limits.maxBodyBytes ?? UNKNOWN_SERVICE_MAX_BODY, route.service);
     if (!body.ok) return failed(ctx, sinks, { status: 413, code: body.code, message: body.message }, looksRpc(req));
     ctx.bytesIn = body.bytes.byteLength;
-    ctx.rpc = peekRpc(body.bytes, req.headers.get("content-type"));
-
-    // 2. Rate limit per instance: calls that reach the upstream API on one budget, protocol traffic on another.
-    const allowed = d.limiter.admit(instance.row, instance.ref, service.limits, ctx.rpc?.calls ?? 0);
-    if (!allowed.ok) {
-      return failed(ctx, sinks, { status: 429, code: "rate-limited", message: allowed.message, headers: { "retry-after": String(allowed.retryAfterSec) } }, ctx.rpc ?? looksRpc(req));
+    const contentType = req.headers.get("content-type");
+    ctx.rpc = peekRpc(body.bytes, contentType);
+    if (!service) {
+      // The same body read and store lookup as an unknown id on a known service, and the same answer.
+      d.resolver.resolve(route.instanceId, route.service);
+      return failed(ctx, sinks, { status: 404, code: "unknown-instance", message: "no such instance URL; ask for your instance URL again (mcpd user list)" }, ctx.rpc ?? looksRpc(req));
     }
+    const { upstreamTimeoutMs } = service.limits;
 
-    // 6. Sessions are bound to the instance that opened them.
+    // 2. Admission, the same decision as the front's lane: the instance, its session, its
+    // tool policy, the user's key, then the rate limits.
     const sessionId = req.headers.get("mcp-session-id");
-    const legacySession = url.searchParams.get("sessionId");
-    for (const id of [sessionId, legacySession]) {
-      if (id === null) continue;
-      const s = d.sessions.check(service.name, id, instance.ref);
-      if (!s.ok) {
-        finish(ctx, { status: 404, bytesOut: 0, event: s.reason === "mismatch" ? "session-mismatch" : "unknown-session" }, sinks);
+    const a = admit(d, { route, service, sessionIds: [sessionId, url.searchParams.get("sessionId")], body: body.bytes, contentType, rpc: ctx.rpc });
+    if (!a.ok) {
+      if (a.kind === "handoff") throw new Error("unreachable: the full path asks no carry");
+      ctx.instance = a.instance;
+      if (a.kind === "session") {
+        finish(ctx, { status: 404, bytesOut: 0, event: a.event }, sinks);
         return SESSION_NOT_FOUND();
       }
+      return failed(ctx, sinks, a.error, a.rpc ?? ctx.rpc ?? looksRpc(req), a.event);
     }
+    const instance = (ctx.instance = a.instance);
 
     // 3–4. The user's credential in, everything the client could spoof out.
-    const cred = d.credentials.get(instance);
-    if (!cred.ok) return failed(ctx, sinks, { status: 500, code: cred.code, message: cred.message });
-    const inject = service.credential?.inject;
     const headers = requestHeaders(req.headers, {
-      credentialHeader: inject?.header ?? null,
-      credentialValue: inject && cred.secret ? formatCredential(inject.format, cred.secret.reveal(), legacyFieldOf(service.credential)) : null,
+      credentialHeader: service.credential?.inject?.header ?? null,
+      credentialValue: a.credentialValue,
       userId: instance.userId,
       instanceRef: instance.ref,
       internalToken: d.tokenFor(service.name),
@@ -132,7 +127,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
       upstreamUrl = new URL(`http://127.0.0.1${path}`);
       const bridged = new Request(upstreamUrl, { method: req.method, headers, body: body.bytes.byteLength ? (body.bytes as Uint8Array<ArrayBuffer>) : undefined, signal: req.signal });
       try {
-        const res = await bridge.handle(bridged, { instanceRef: instance.ref, userId: instance.userId, secret: cred.secret, publicPrefix: route.prefix });
+        const res = await bridge.handle(bridged, { instanceRef: instance.ref, userId: instance.userId, secret: a.secret, publicPrefix: route.prefix });
         sent = { ok: true, res, abort: () => {} };
       } catch (e) {
         sent = { ok: false, kind: "failed", detail: (e as Error).message };
@@ -161,7 +156,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     // 7–8. Stream the answer back; the audit row is written when it ends.
     return respond({
       req, server, ctx, res: sent.res, abort: sent.abort, service: service.name, instanceRef: instance.ref,
-      publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, mcpPath: service.mcpPath, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs,
+      publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, mcpPath: service.mcpPath, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs, rewrite: a.rewrite,
     });
   };
 }

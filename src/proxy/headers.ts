@@ -38,6 +38,9 @@ const SET_BY_PROXY = new Set(["host", "content-length", "accept-encoding"]);
 /** A value the proxy writes into a head must not end its line early, and must be one byte a character (Headers refuses the rest too). */
 const LINE_BREAKING = /[\r\n\0]|[^\x00-\xff]/;
 
+/** Whether a value can be written as a header's value as it is. */
+export const headerSafe = (v: string): boolean => !LINE_BREAKING.test(v);
+
 export interface Injection {
   /** The service's credential header (`credential.inject.header`), if it has one. */
   credentialHeader: string | null;

@@ -8,6 +8,7 @@ import type { ChangeFeed } from "../store/changeFeed.ts";
 import { AuditWriter } from "./audit.ts";
 import { Credentials } from "./credential.ts";
 import { createLane } from "./fastLane.ts";
+import { ToolCatalog } from "../policy/toolList.ts";
 import { readiness } from "./health.ts";
 import { bindOffPorts } from "./offPorts.ts";
 import { createHandler, type StdioHandler } from "./handle.ts";
@@ -83,6 +84,7 @@ export function createProxy(deps: ProxyDeps): Proxy {
     resolver,
     credentials,
     limiter: new RateLimiter(instances, now),
+    catalog: new ToolCatalog(),
     sessions,
     audit,
     metrics,

@@ -9,6 +9,12 @@ export interface RpcPeek {
   batch: boolean;
   /** How many of its messages cost the upstream API (CALL_METHODS): what the call rate limit counts. */
   calls: number;
+  /** The tool of every `tools/call` in the body (null where its name is not a string): what a tool policy checks. */
+  tools: Array<string | null>;
+  /** Ids of its `tools/list` requests: the answers a tool policy filters. */
+  listIds: Array<string | number>;
+  /** Only the head of a huge body was scanned: `tools` and `listIds` may be incomplete (peekRpc(…, true) reads it whole). */
+  partial: boolean;
 }
 
 /** The methods that reach the service's upstream API: counted against `limits.requestsPerMinute` and `callsPerDay`. */
@@ -27,9 +33,9 @@ const asId = (v: unknown): string | number | null => (typeof v === "string" || t
  * Cheap: one JSON.parse of a body the proxy holds anyway (bounded by maxBodyBytes), or a
  * scan of the first 4 KiB of a huge one.
  */
-export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek | null {
+export function peekRpc(body: Uint8Array, contentType: string | null, whole = false): RpcPeek | null {
   if (!contentType?.includes("json") || body.length === 0) return null;
-  if (body.length > FULL_PARSE_MAX_BYTES) return scanHead(body);
+  if (body.length > FULL_PARSE_MAX_BYTES && !whole) return scanHead(body);
   let msg: unknown;
   try {
     msg = JSON.parse(utf8.decode(body));
@@ -40,16 +46,23 @@ export function peekRpc(body: Uint8Array, contentType: string | null): RpcPeek |
   const first = list[0] as Record<string, unknown> | undefined;
   if (!first || typeof first !== "object" || first.jsonrpc !== "2.0") return null;
   const ids: Array<string | number> = [];
+  const tools: Array<string | null> = [];
+  const listIds: Array<string | number> = [];
   let calls = 0;
   for (const m of list as Array<Record<string, unknown>>) {
-    const id = m && typeof m.method === "string" ? asId(m.id) : null;
+    if (!m || typeof m.method !== "string") continue;
+    const id = asId(m.id);
     if (id !== null) ids.push(id);
-    if (m && typeof m.method === "string" && CALL_METHODS.has(m.method)) calls++;
+    if (CALL_METHODS.has(m.method)) calls++;
+    if (m.method === "tools/call") {
+      const name = (m.params as Record<string, unknown> | undefined)?.name;
+      tools.push(typeof name === "string" ? name : null);
+    } else if (m.method === "tools/list" && id !== null) listIds.push(id);
   }
   const method = typeof first.method === "string" ? first.method : null;
   const params = first.params as Record<string, unknown> | undefined;
   const tool = method === "tools/call" && typeof params?.name === "string" ? params.name : null;
-  return { method, tool, ids, batch: Array.isArray(msg), calls };
+  return { method, tool, ids, batch: Array.isArray(msg), calls, tools, listIds, partial: false };
 }
 
 function scanHead(body: Uint8Array): RpcPeek | null {
@@ -61,7 +74,7 @@ function scanHead(body: Uint8Array): RpcPeek | null {
   const ids = id === undefined ? [] : [id.startsWith('"') ? id.slice(1, -1) : Number(id)];
   // Not parsed whole, so counted high: every mention of a call method anywhere in the body.
   const calls = utf8.decode(body).match(CALL_MENTION)?.length ?? 0;
-  return { method, tool, ids, batch: head.trimStart().startsWith("["), calls };
+  return { method, tool, ids, batch: head.trimStart().startsWith("["), calls, tools: tool === null ? [] : [tool], listIds: [], partial: true };
 }
 
 const CALL_MENTION = /"(?:tools\/call|resources\/read|prompts\/get|completion\/complete)"/g;

@@ -2,6 +2,7 @@ import { hashInstanceId, userOfRef } from "../accounts/instanceId.ts";
 import type { Store } from "../store/index.ts";
 import { CHECK, REF, RESOLVED, REVOKED, SERVICE, SUSPENDED, type InstanceTable } from "./instanceTable.ts";
 import { hexCheck, hexKey } from "./numberKey.ts";
+import { compilePolicy, decodePolicy, type CompiledPolicy } from "../policy/toolPolicy.ts";
 
 /** What an instance id grants: one user, one service. `ref` is its public name for logs; `row` its InstanceTable row. */
 export interface Instance {
@@ -33,6 +34,8 @@ const UNKNOWN = {
 export class Resolver {
   /** Rows resolved in an older generation are read from the store again before use. */
   private generation = 1;
+  /** The tool policy of each row whose instance has one (most have none: no entry). */
+  private readonly policies = new Map<number, CompiledPolicy>();
 
   constructor(
     private readonly store: Pick<Store, "instances" | "users">,
@@ -41,6 +44,11 @@ export class Resolver {
 
   clear(): void {
     this.generation++;
+  }
+
+  /** The tool policy of the instance resolve() last put on `row`; null for all tools. */
+  policy(row: number): CompiledPolicy | null {
+    return this.policies.get(row) ?? null;
   }
 
   resolve(instanceId: string, service: string): Resolution {
@@ -69,6 +77,9 @@ export class Resolver {
       t.setNum(row, REVOKED, found.revokedAt !== null || !user ? 1 : 0);
       t.setNum(row, SUSPENDED, user?.suspended ? 1 : 0);
       t.setText(row, REF, found.ref);
+      const policy = decodePolicy(found.toolPolicy);
+      if (policy) this.policies.set(row, compilePolicy(policy));
+      else this.policies.delete(row);
     }
     const ref = t.text(row, REF);
     const instance = { ref, userId: userOfRef(ref), service, row };

@@ -7,6 +7,7 @@ import { endsSession, type SessionTable } from "./sessions.ts";
 import { EndpointRewriter, isEventStream } from "./sse.ts";
 import { readIfQuick } from "./quickBody.ts";
 import { relay } from "./stream.ts";
+import { EventRewriter, rewriteJson, type MessageRewrite } from "./messageRewrite.ts";
 import type { AuditWriter } from "./audit.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -39,6 +40,8 @@ export interface RespondInput {
   sessions: SessionTable;
   sinks: { audit: AuditWriter; metrics: Metrics };
   keepaliveMs?: number;
+  /** messages to rewrite on the way back (a tool policy's tools/list), or none */
+  rewrite?: MessageRewrite | null;
 }
 
 /**
@@ -64,6 +67,14 @@ export async function respond(i: RespondInput): Promise<Response> {
   // anything but an event stream, or an idle keep-alive connection would never close.
   if (!sse) i.server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
 
+  if (i.rewrite && res.body && !sse) {
+    // A JSON answer to rewrite is read whole: it is one message (or batch), and small.
+    const whole = rewriteJson(new Uint8Array(await res.arrayBuffer()), i.rewrite);
+    headers.delete("content-length");
+    finish(ctx, { status: res.status, bytesOut: whole.byteLength }, i.sinks);
+    return new Response(whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
+  }
+
   if (!res.body || lengthKnown) {
     // Fast path for plain JSON answers: Bun pipes the body natively.
     const bytes = Number(res.headers.get("content-length") ?? 0);
@@ -77,8 +88,9 @@ export async function respond(i: RespondInput): Promise<Response> {
     const quick = await readIfQuick(res.body);
     if ("whole" in quick) {
       i.server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
-      finish(ctx, { status: res.status, bytesOut: quick.whole.byteLength }, i.sinks);
-      return new Response(quick.whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
+      const whole = i.rewrite && sse ? wholeEvents(quick.whole, i.rewrite) : quick.whole;
+      finish(ctx, { status: res.status, bytesOut: whole.byteLength }, i.sinks);
+      return new Response(whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
     }
     src = quick.stream;
   }
@@ -94,12 +106,14 @@ export async function respond(i: RespondInput): Promise<Response> {
         legacyIds.push(id);
       })
     : null;
+  const events = i.rewrite && sse && !rewriter ? new EventRewriter(i.rewrite) : null;
+  const transformer = rewriter ?? events;
   const headersAt = performance.now();
   const body = relay(src, {
     sse,
     keepaliveMs: i.keepaliveMs,
-    transform: rewriter ? (c) => rewriter.push(c) : undefined,
-    flush: rewriter ? () => rewriter.flush() : undefined,
+    transform: transformer ? (c) => transformer.push(c) : undefined,
+    flush: transformer ? () => transformer.flush() : undefined,
     onBreak: () => streamBreakEvent(service, ctx.rpc),
     onCancel: i.abort,
     onEnd: (e) => {
@@ -113,4 +127,12 @@ export async function respond(i: RespondInput): Promise<Response> {
     },
   });
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** A whole event stream, rewritten event by event. */
+function wholeEvents(bytes: Uint8Array, fn: MessageRewrite): Uint8Array {
+  const r = new EventRewriter(fn);
+  const a = r.push(bytes) ?? new Uint8Array(0);
+  const b = r.flush();
+  return b ? Buffer.concat([a, b]) : a;
 }

@@ -36,14 +36,14 @@ describe("mcpd user add / list / remove, instance rotate", () => {
     expect(added.stderr).toStartWith("mcpd: note: nothing listens on http://127.0.0.1:8080 yet");
     expect(added.code).toBe(0);
     const a = JSON.parse(added.stdout);
-    expect(Object.keys(a)).toEqual(["user", "service", "ref", "instanceId", "url", "instance", "key", "fingerprint", "validated"]);
+    expect(Object.keys(a)).toEqual(["user", "service", "ref", "instanceId", "url", "instance", "key", "fingerprint", "validated", "tools"]);
     expect(a).toMatchObject({ user: "alice", service: "demo", instance: "created", key: "stored", fingerprint: fp("alice-key"), validated: "local" });
     expect(a.url).toBe(`http://127.0.0.1:8080/${a.instanceId}/demo/mcp`);
     expect(a.ref).toMatch(/^demo_alice_[0-9a-f]{8}$/);
 
     const listed = await mcpd(["user", "list", "--json"]);
     const rows = JSON.parse(listed.stdout);
-    expect(rows).toEqual([{ user: "alice", service: "demo", ref: a.ref, fingerprint: fp("alice-key"), created: expect.any(String), keyUpdated: expect.any(String), suspended: false }]);
+    expect(rows).toEqual([{ user: "alice", service: "demo", ref: a.ref, fingerprint: fp("alice-key"), created: expect.any(String), keyUpdated: expect.any(String), suspended: false, tools: "all tools" }]);
     expect(listed.stdout).not.toContain(a.instanceId);
 
     const rotated = await mcpd(["instance", "rotate", a.ref, "--json", "--port", "9100"]);

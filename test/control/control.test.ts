@@ -23,6 +23,7 @@ const STATUS: DaemonStatus = {
   portsDir: "/p",
   users: 0,
   instances: 0,
+  toolPolicies: [],
   requestsPerSec: 0,
   services: [],
 };

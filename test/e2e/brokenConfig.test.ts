@@ -13,6 +13,7 @@ import { tempDir } from "../helpers/tmp.ts";
 const ROOT = join(import.meta.dir, "../..");
 const tmp = tempDir("mcpd-e2e-broken");
 let daemon: Subprocess | null = null;
+let shared: { bin: string; env: Record<string, string>; portsDir: string } | null = null;
 afterAll(async () => {
   daemon?.kill("SIGTERM");
   await daemon?.exited;
@@ -37,6 +38,7 @@ test("a broken config stops only its own service: start serves the rest, status 
     return { stdout, stderr, code };
   };
   const betaFile = join(portsDir, "beta", "config.json");
+  shared = { bin, env, portsDir };
 
   const check = await run(["services", "--check"]);
   expect(check.code).toBe(1);
@@ -62,3 +64,31 @@ test("a broken config stops only its own service: start serves the rest, status 
   });
   expect(call.status).toBe(200);
 }, 90_000);
+
+test("a second daemon on the same mcp-ports, whose every service finds its port taken, says so in one summary line", async () => {
+  const { bin, env } = shared!;
+  const second = Bun.spawn([bin, "start"], {
+    env: { ...env, MCPD_DATA: join(tmp.dir, "data2"), MCPD_PORT: String(await freePort()) },
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  let err = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    const reader = (second.stderr as ReadableStream<Uint8Array>).getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) err += decoder.decode(r.value, { stream: true });
+  })();
+  try {
+    // Each port is checked for about 10 s before its service is given up on (and then every 10 s).
+    await waitFor(() => err.includes("none of the"), { what: "the boot summary line", timeoutMs: 45_000 });
+    const summary = err.split("\n").filter((l) => l.includes("services started at boot"));
+    expect(summary).toEqual([
+      "mcpd: none of the 2 services started at boot is running (every port is taken: is another mcpd serving these mcp-ports? give this one its own ports (--ports DIR)); see: mcpd status",
+    ]);
+  } finally {
+    second.kill("SIGTERM");
+    await second.exited;
+    await reading;
+  }
+}, 60_000);

@@ -152,7 +152,7 @@ describe.each(["function", "front"] as Via[])("via %s", (via) => {
     expect(wrong.status).toBe(404);
     const [a, b] = [await unknown.json(), await wrong.json()];
     expect(a).toEqual(b);
-    expect(a).toMatchObject({ jsonrpc: "2.0", id: null, error: { data: { code: "unknown-instance" } } });
+    expect(a).toMatchObject({ jsonrpc: "2.0", id: 1, error: { data: { code: "unknown-instance" } } });
     expect(JSON.stringify(a)).not.toContain(alice.id);
   });
 

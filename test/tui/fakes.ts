@@ -34,6 +34,7 @@ export function daemonStatus(services: ServiceStatus[], over: Partial<DaemonStat
     portsDir: "/var/lib/mcpd/mcp-ports",
     users: 12,
     instances: 40,
+    toolPolicies: [],
     requestsPerSec: 3.5,
     services,
     ...over,

@@ -30,6 +30,8 @@ import { AuditWriter } from "../src/proxy/audit.ts";
 import { finish } from "../src/proxy/context.ts";
 import { relay } from "../src/proxy/stream.ts";
 import { parseHead, type Head } from "../src/front/http1.ts";
+import { Patterns, redactorOf } from "../src/redaction/index.ts";
+import { Secret } from "../src/crypto/secret.ts";
 
 const USERS = QUICK ? 1_000 : 10_000;
 const ITERATIONS = QUICK ? 2_000 : 50_000;
@@ -352,12 +354,33 @@ function laneRows(store: ReturnType<typeof openStore>, keyring: Awaited<ReturnTy
   rows.push(["parseHead, the service's answer", time(() => parseHead(answer, "response")), "http1.ts"]);
   rows.push(["exchange.answer: the client's head", time(() => ex.answer(resHead)), "headers.ts responseLines"]);
   rows.push(["exchange.end: metrics + queued audit row", time(() => ex.end({ status: 200, bytesOut: 140, event: null, error: false })), "context.ts finish"]);
+  // Redaction (src/redaction): what each answer costs to search for the user's own key.
+  const secret = new Secret(demoKeyOf("u00001"));
+  const kb = (n: number, withKey: boolean) => {
+    const filler = Buffer.alloc(n * 1024 - (withKey ? 40 : 0), "a").toString();
+    return Buffer.from(withKey ? `${filler.slice(0, 100)} ${secret.reveal()} ${filler.slice(100)}`.slice(0, n * 1024) : filler);
+  };
+  const [kb1, kb16, kb1key] = [kb(1, false), kb(16, false), kb(1, true)];
+  rows.push(["redaction: patterns of a newly opened key", time(() => Patterns.of([secret.reveal()])), "secretForms; once per opened key, not per request"]);
+  const patterns = Patterns.of([secret.reveal()]);
+  const scan = (bytes: Buffer) => time(() => {
+    const r = redactorOf(patterns)!;
+    r.push(bytes);
+    r.flush();
+  });
+  const setup = time(() => redactorOf(patterns));
+  rows.push(["redaction: scan 1 KB, no key in it", scan(kb1) - setup, "per KB of answer"]);
+  rows.push(["redaction: scan 16 KB, no key in it, per KB", (scan(kb16) - setup) / 16, "per KB of answer"]);
+  rows.push(["redaction: 1 KB with the key in it", scan(kb1key) - setup, "found and replaced"]);
+  const answerBody = Buffer.from(SSE_ANSWER);
   rows.push([
     "all of it, one request",
     time((i) => {
       const h = parseHead(pick(heads, i), "request") as Head;
       const e = proxy.lane.plan(h, pick(heads, i).subarray(h.size))!;
       e.answer(parseHead(answer, "response") as Head);
+      e.transform?.push(answerBody);
+      e.transform?.flush();
       e.end({ status: 200, bytesOut: 140, event: null, error: false });
     }),
     "vs the full path's sync steps above",

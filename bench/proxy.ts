@@ -12,7 +12,7 @@ import { QUICK, flag, freePort, machineLine } from "./lib/opts.ts";
 import { runBench } from "./lib/procs.ts";
 import { cpuMsOf, descendants, environOf } from "./lib/procfs.ts";
 import { mcpdCommand, startDaemon, tempDir, writeDemoPorts } from "./lib/mcpd.ts";
-import { demoKeyOf, instanceUrl, seedUsers } from "./lib/seed.ts";
+import { addUserWith, demoKeyOf, instanceUrl, seedUsers } from "./lib/seed.ts";
 import { hashInstanceId, refOf } from "../src/accounts/instanceId.ts";
 import { closedLoop } from "./lib/load.ts";
 import { RawSession, openSdkClient, sdkCall, type Target } from "./lib/mcp.ts";
@@ -114,7 +114,8 @@ await runBench("bench:proxy", TIME_LIMIT_MS, async () => {
     const dataB = tempDir("proxy-data-b");
     const portsB = tempDir("proxy-ports-b");
     writeDemoPorts(portsB, [{ ...SERVICE, port: await freePort() }]);
-    const [idB] = await seedUsers(dataB, SERVICE, 1);
+    // Onboarded by B's own CLI: its store is then of the schema B understands, older or newer.
+    const idB = await addUserWith(AGAINST, dataB, portsB, SERVICE.name, "u00001");
     const b = await startDaemon({ dataDir: dataB, portsDir: portsB, argv: [AGAINST] });
     const svcB = (await b.waitHealthy(60_000)).services.find((s) => s.name === SERVICE.name)!;
     console.log(`# mcpd B: ${AGAINST}`);

@@ -42,3 +42,16 @@ export async function seedUsers(dataDir: string, service: { name: string; prefix
 }
 
 export const instanceUrl = (proxyUrl: string, instanceId: string, service: string) => `${proxyUrl}/${instanceId}/${service}/mcp`;
+
+/** `BIN user add` for one user, as a self-hoster would run it; the new instance id. */
+export async function addUserWith(bin: string, dataDir: string, portsDir: string, service: string, userId: string): Promise<string> {
+  const proc = Bun.spawn([bin, "user", "add", "--service", service, "--user", userId, "--no-validate", "--key-stdin", "--json"], {
+    env: { ...process.env, MCPD_DATA: dataDir, MCPD_PORTS: portsDir },
+    stdin: new TextEncoder().encode(demoKeyOf(userId)),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`${bin} user add: ${err.trim()}`);
+  return (JSON.parse(out) as { instanceId: string }).instanceId;
+}

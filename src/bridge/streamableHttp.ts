@@ -1,4 +1,4 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { mcpHeaderProblem, STATELESS_PROTOCOL_VERSION } from "../util/mcpHeaders.ts";
 import { forward, isUnavailable, jsonResponse, muxFor, needsChild, rpcError } from "./dispatch.ts";
 import type { BridgeContext } from "./index.ts";
 import {
@@ -14,9 +14,6 @@ import {
 import type { ChildPool } from "./pool.ts";
 import { capabilitiesOf, Session, TOO_MANY_SESSIONS, type SessionTable } from "./sessions.ts";
 import { createSseStream, SSE_HEADERS } from "./sse.ts";
-
-/** The sessionless revision: every request stands alone and names its version in a header. */
-export const STATELESS_PROTOCOL_VERSION = "2026-07-28";
 
 /**
  * Requests answered at once and never followed by notifications: these get a plain JSON
@@ -86,10 +83,9 @@ async function post(req: Request, ctx: BridgeContext, deps: FrontDeps): Promise<
     return initialize(init, ctx, deps);
   }
 
+  const problem = mcpHeaderProblem(req.headers, messages);
+  if (problem) return rpcError(400, INVALID_REQUEST, problem, (messages.find(isRequest) as JsonRpcRequest | undefined)?.id ?? null);
   const version = req.headers.get("mcp-protocol-version");
-  if (version && version !== STATELESS_PROTOCOL_VERSION && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
-    return rpcError(400, INVALID_REQUEST, `Bad Request: unsupported protocol version ${version}`);
-  }
   const found = findSession(req, ctx, deps, version === STATELESS_PROTOCOL_VERSION);
   if (found instanceof Response) return found;
   const session = found;

@@ -8,6 +8,7 @@ import { pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
 import { changeStore } from "./withStore.ts";
 import { toolsOption } from "./toolsOption.ts";
+import { CLIENTS, clientOption, connectBlock } from "./clientSnippets.ts";
 import { setInstanceTools } from "../accounts/setInstanceTools.ts";
 
 export function registerInstance(program: Command): void {
@@ -19,16 +20,18 @@ export function registerInstance(program: Command): void {
     .option("--service <name>", "with --user")
     .option("--host <host>", "proxy host in the printed URL (default: mcpd start --public-url, else the running daemon's address)")
     .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
+    .option("--client <name>", `after the URL, how to connect only this client (${CLIENTS.join(", ")}); default: all of them`)
     .option("--json", "machine-readable output")
-    .action(async (idOrRef: string | undefined, opts: { user?: string; service?: string; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+    .action(async (idOrRef: string | undefined, opts: { user?: string; service?: string; host?: string; port?: string; client?: string; json?: boolean }, cmd: Command) => {
       const target = targetOf(idOrRef, opts);
+      const client = clientOption(opts.client);
       const paths = pathsOf(cmd);
       const registry = loadRegistry(paths.portsDir);
       if (!existsSync(paths.dbFile)) throw new McpdError("unknown-instance", `no instances yet (no mcpd database at ${paths.dbFile})`);
       const r = await changeStore(paths, (store) => rotateInstance(store, registry, target));
       const url = instanceUrl(await printedUrlBase(paths, opts), r.instanceId, registry.get(r.service)!);
       if (opts.json) return printJson({ user: r.userId, service: r.service, oldRef: r.oldRef, ref: r.ref, instanceId: r.instanceId, url });
-      process.stdout.write(`${r.oldRef} is revoked. New instance URL for ${r.userId} on ${r.service} (ref ${r.ref}), shown once:\n  ${url}\n`);
+      process.stdout.write(`${r.oldRef} is revoked. New instance URL for ${r.userId} on ${r.service} (ref ${r.ref}), shown once:\n  ${url}\n${connectBlock(r.service, url, client)}`);
     });
 
   instance

@@ -9,6 +9,7 @@ import { loadRegistry, type Registry, ConfigError } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { McpdError } from "../util/errors.ts";
 import { toolsOption } from "./toolsOption.ts";
+import { CLIENTS, clientOption, connectBlock, type ClientName } from "./clientSnippets.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
 import { printedUrlBase } from "./printedUrl.ts";
 import { readCredential } from "./readKey.ts";
@@ -61,13 +62,14 @@ export function describeRemoved(r: RemoveUserResult) {
   return { user: r.userId, services: r.services, revokedInstances: r.revokedInstances, deletedKeys: r.deletedKeys, userRemoved: r.userRemoved };
 }
 
-function printAdded(d: ReturnType<typeof describeAdded>): void {
+function printAdded(d: ReturnType<typeof describeAdded>, client: ClientName | null): void {
   const checked = { local: "checked locally", http: "accepted by the service's API", none: "no check configured", skipped: "not checked (--no-validate)" }[d.validated];
   const keyLine = (d.key === "none" ? "" : ` Key ${d.key} (fingerprint ${d.fingerprint}, ${checked}).`) + (d.tools === "all tools" ? "" : ` Tools: ${d.tools}.`);
   if (d.url) {
     const what = d.instance === "rotated" ? "New instance URL (the old one no longer works)" : "Instance URL";
     process.stdout.write(
-      `${d.user} is on ${d.service}.${keyLine}\n${what}, shown once; it works without a password, so keep it secret:\n  ${d.url}\n`,
+      `${d.user} is on ${d.service}.${keyLine}\n${what}, shown once; it works without a password, so keep it secret:\n  ${d.url}\n` +
+        connectBlock(d.service, d.url, client),
     );
   } else {
     process.stdout.write(
@@ -93,9 +95,11 @@ export function registerUser(program: Command): void {
     .option("--all-tools", "the URL may call every tool again (the default for a new URL)")
     .option("--host <host>", "proxy host in the printed URL (default: mcpd start --public-url, else the running daemon's address)")
     .option("--port <port>", "proxy port in the printed URL (default: as for --host)")
+    .option("--client <name>", `after the URL, how to connect only this client (${CLIENTS.join(", ")}); default: all of them`)
     .option("--json", "machine-readable output")
-    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; tools?: string; readOnly?: boolean; allTools?: boolean; host?: string; port?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { service: string; user?: string; keyStdin?: boolean; field: string[]; validate: boolean; rotate?: boolean; tools?: string; readOnly?: boolean; allTools?: boolean; host?: string; port?: string; client?: string; json?: boolean }, cmd: Command) => {
       const tools = toolsOption(opts);
+      const client = clientOption(opts.client);
       const paths = pathsOf(cmd);
       const service = serviceNamed(loadRegistry(paths.portsDir), opts.service);
       const userId = checkUserId(opts.user ?? defaultUserId());
@@ -105,7 +109,7 @@ export function registerUser(program: Command): void {
       );
       const out = describeAdded(result, service, await printedUrlBase(paths, opts));
       if (opts.json) printJson(out);
-      else printAdded(out);
+      else printAdded(out, client);
     });
 
   user

@@ -31,6 +31,18 @@ const SERVICE_IDLE_SEC = 4;
 const KEEPALIVE_CHUNK = Buffer.concat([Buffer.from(`${KEEPALIVE.byteLength.toString(16)}\r\n`), KEEPALIVE, Buffer.from("\r\n")]);
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 
+/** One chunk of the front's own. */
+function asChunk(bytes: Buffer): Buffer {
+  const size = `${bytes.byteLength.toString(16)}\r\n`;
+  const out = Buffer.allocUnsafe(size.length + bytes.byteLength + 2);
+  out.write(size, 0, "latin1");
+  out.set(bytes, size.length);
+  out.write("\r\n", size.length + bytes.byteLength, "latin1");
+  return out;
+}
+/** Head lines less content-length and transfer-encoding: the front frames the body itself. */
+const unframed = (lines: string) => lines.replace(/^(?:content-length|transfer-encoding):[^\r]*\r\n/gim, "");
+
 /** A head (latin1, as HTTP heads are) and the bytes after it, in one buffer: one write, one allocation. */
 function withHead(head: string, body: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(head.length + body.byteLength);
@@ -52,6 +64,8 @@ interface Fast {
   heard: boolean;
   timer: ReturnType<typeof setTimeout> | null;
   keepalive: ReturnType<typeof setInterval> | null;
+  /** the exchange's body transform, once the answer is sent in chunks of the front's own (it may change length) */
+  rechunk: boolean;
 }
 
 /** A request passed whole to the Bun server; its answer is only framed, not read. */
@@ -246,7 +260,7 @@ export class ClientConnection implements LinkOwner {
       link = this.service = new Link(this, ex.port);
     }
     link.idleFor(0);
-    const f: Fast = { ex, raw, method, res: null, pending: null, frame: null, boundary: null, heard: false, timer: null, keepalive: null };
+    const f: Fast = { ex, raw, method, res: null, pending: null, frame: null, boundary: null, heard: false, timer: null, keepalive: null, rechunk: false };
     this.fast = f;
     if (ex.timeoutMs > 0) f.timer = setTimeout(() => this.fastTimedOut(f), ex.timeoutMs);
     link.send(withHead(ex.head, body));
@@ -281,6 +295,7 @@ export class ClientConnection implements LinkOwner {
       if (a.sse && f.frame.chunked) this.keepAlive(f);
     }
     const frame = f.frame!;
+    if (f.ex.transform) return this.fromServiceTransformed(f, buf, at, head);
     const end = frame.feed(buf, at, f.boundary ? (b, s, e) => f.boundary!.feed(b.subarray(s, e)) : undefined);
     if (frame.broken) {
       // Nothing of this answer reached the client yet: it gets the proxy's 502 instead.
@@ -293,11 +308,58 @@ export class ClientConnection implements LinkOwner {
     if (frame.done) this.fastDone(f);
   }
 
+  /**
+   * An answer whose body the exchange transforms. One that is whole in the first read
+   * (most JSON answers) goes out whole with its new length; any other goes out in chunks
+   * of the front's own, each what the transform let through, so a stream stays a stream.
+   */
+  private fromServiceTransformed(f: Fast, buf: Buffer, at: number, head: string | null): void {
+    const frame = f.frame!;
+    const t = f.ex.transform!;
+    const pieces: Buffer[] = [];
+    const end = frame.feed(buf, at, (b, s, e) => {
+      f.boundary?.feed(b.subarray(s, e));
+      pieces.push(b.subarray(s, e));
+    });
+    if (frame.broken) {
+      if (head) return this.fastFailed(f);
+      return this.fastBroke(f);
+    }
+    if (end < buf.byteLength) this.dropService(true);
+    const payload = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    if (head !== null && frame.done) {
+      const before = t.count;
+      const a = t.push(payload);
+      const rest = t.flush();
+      // Nothing to take out (the common answer): the service's bytes go out as they came.
+      if (t.count === before && rest.byteLength === 0) this.send(withHead(head, buf.subarray(at, end)));
+      else {
+        const body = rest.byteLength ? Buffer.concat([a, rest]) : a;
+        this.send(withHead(`${unframed(head.slice(0, -2))}content-length: ${body.byteLength}\r\n\r\n`, body));
+      }
+      return this.fastDone(f);
+    }
+    if (head !== null) {
+      f.rechunk = true;
+      // A body the service frames by closing gets a last chunk when it closes (linkClosed).
+      this.send(Buffer.from(`${unframed(head.slice(0, -2))}transfer-encoding: chunked\r\n\r\n`, "latin1"));
+    }
+    const out = t.push(payload);
+    const last = frame.done ? t.flush() : null;
+    const bytes = last?.byteLength ? Buffer.concat([out, last]) : out;
+    if (bytes.byteLength) this.send(asChunk(bytes));
+    if (frame.done) {
+      this.send(LAST_CHUNK);
+      this.fastDone(f);
+    }
+  }
+
   private keepAlive(f: Fast): void {
     f.boundary = new EventBoundary();
     f.keepalive = setInterval(() => {
       // Only between chunks and between events, and only when the client has read what it was sent.
-      if (f.frame!.atChunkBoundary && f.boundary!.atBoundary && this.out.empty) this.send(KEEPALIVE_CHUNK);
+      const between = f.rechunk ? !f.ex.transform!.holding : f.frame!.atChunkBoundary;
+      if (between && f.boundary!.atBoundary && this.out.empty) this.send(KEEPALIVE_CHUNK);
     }, this.cfg.lane.keepaliveMs);
   }
 
@@ -332,7 +394,8 @@ export class ClientConnection implements LinkOwner {
     this.dropService(true);
     const frame = f.frame!;
     // Garbled framing leaves no boundary to trust: only a clean break gets the last event.
-    const last = !frame.broken && frame.chunked && frame.atChunkBoundary && f.boundary?.atBoundary ? f.ex.breakEvent() : null;
+    const between = f.rechunk ? !f.ex.transform!.holding : frame.chunked && frame.atChunkBoundary;
+    const last = !frame.broken && between && f.boundary?.atBoundary ? f.ex.breakEvent() : null;
     if (last) {
       this.send(Buffer.concat([Buffer.from(`${last.byteLength.toString(16)}\r\n`), last, Buffer.from("\r\n"), LAST_CHUNK]));
       this.endFast(f, { status: f.res!.status, event: "service-broke-off", error: true });
@@ -471,7 +534,14 @@ export class ClientConnection implements LinkOwner {
       if (!f.res) return this.fastFailed(f);
       if (f.frame!.done) return;
       // An answer without length runs until the service closes.
-      if (!f.frame!.chunked && f.res.contentLength < 0) return this.fastDone(f);
+      if (!f.frame!.chunked && f.res.contentLength < 0) {
+        if (f.rechunk) {
+          const rest = f.ex.transform!.flush();
+          if (rest.byteLength) this.send(asChunk(rest));
+          this.send(LAST_CHUNK);
+        }
+        return this.fastDone(f);
+      }
       return this.fastBroke(f);
     }
     if (link === this.fallback) {

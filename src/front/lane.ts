@@ -25,6 +25,20 @@ export interface ProxyAnswer {
   body: string;
 }
 
+/**
+ * Changes an answer's body on its way back (the user's secret taken out): bytes in, the
+ * bytes to send now out, possibly fewer (held until the next piece says what they are).
+ */
+export interface BodyTransform {
+  push(piece: Uint8Array): Buffer;
+  /** what is still held when the body ends */
+  flush(): Buffer;
+  /** bytes are held: nothing of the proxy's own (a keep-alive comment) may go in between */
+  readonly holding: boolean;
+  /** changes made so far: none, and the service's own bytes can go out as they came */
+  readonly count: number;
+}
+
 /** One request the proxy has admitted and rewritten; the front carries it to the service and back. */
 export interface Exchange {
   /** the service's port on 127.0.0.1 */
@@ -33,6 +47,8 @@ export interface Exchange {
   head: string;
   /** until the service's response head arrives; 0 = no limit */
   timeoutMs: number;
+  /** the answer's body goes through this, and its length is the front's to give; null = passed on byte for byte */
+  transform: BodyTransform | null;
   /** The service's response head → the client's, without its blank line. Binds or ends sessions. */
   answer(res: Head): { head: string; sse: boolean };
   /** The proxy's own answer when the service gave none (no answer in time, or the connection broke). */

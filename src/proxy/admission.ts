@@ -8,6 +8,7 @@ import type { ProxyErrorInit } from "./errors.ts";
 import { formatCredential, headerSafe } from "./headers.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { MessageRewrite } from "./messageRewrite.ts";
+import type { Patterns } from "../redaction/patterns.ts";
 import type { RateLimiter } from "./rateLimit.ts";
 import type { Instance, Resolver } from "./resolve.ts";
 import type { Route } from "./route.ts";
@@ -38,6 +39,8 @@ export interface Admitted {
   secret: Secret | null;
   /** the credential header's value, or null when none is injected */
   credentialValue: string | null;
+  /** what the answer is searched for, to take the user's own secret out of it (null: nothing to look for) */
+  patterns: Patterns | null;
   /** set when the answer must be rewritten (a policy's tools/list): the front's lane leaves such a request to the full path */
   rewrite: MessageRewrite | null;
 }
@@ -91,7 +94,8 @@ export function admit(d: AdmissionDeps, r: AdmissionRequest, carry?: (a: Admitte
     return { ok: false, kind: "error", error: { status: 500, code: "credential-unusable", message }, event: null, instance };
   }
 
-  const admitted: Admitted = { ok: true, instance, secret: cred.secret, credentialValue, rewrite };
+  const patterns = d.credentials.patterns(instance, service.credential, cred.secret);
+  const admitted: Admitted = { ok: true, instance, secret: cred.secret, credentialValue, patterns, rewrite };
   if (carry && !carry(admitted)) return { ok: false, kind: "handoff" };
 
   const limited = d.limiter.admit(instance.row, instance.ref, service.limits, rpc?.calls ?? 0);

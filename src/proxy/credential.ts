@@ -3,6 +3,9 @@ import { Secret } from "../crypto/secret.ts";
 import type { Store } from "../store/index.ts";
 import { HAS_KEY, KEY, KEY_OPENED, KEY_UNTIL, type InstanceTable } from "./instanceTable.ts";
 import type { Instance } from "./resolve.ts";
+import { Patterns } from "../redaction/patterns.ts";
+import { secretValuesOf } from "../registry/fields.ts";
+import type { Service } from "../registry/schema.ts";
 
 /**
  * Opens a user's sealed key for a service. Opened keys are kept briefly in the instance's
@@ -23,6 +26,8 @@ export class Credentials {
   /** Opened keys too long for the table's column, by row. */
   private readonly long = new Map<number, Secret>();
   private nextSweep = 0;
+  /** The redaction patterns of each row's opened key: made on first use, gone with the key. */
+  private readonly patternsByRow = new Map<number, Patterns | null>();
   private nextReload = 0;
 
   /** `reload` re-reads the master keys: `mcpd key rotate` re-seals under a key the daemon was not started with. */
@@ -55,6 +60,24 @@ export class Credentials {
     this.generation++;
     this.table.wipeColumn(KEY);
     this.long.clear();
+    for (const p of this.patternsByRow.values()) p?.wipe();
+    this.patternsByRow.clear();
+  }
+
+  /**
+   * What this instance's answers are searched for (its user's secret fields, spelled every
+   * way src/redaction looks for), for a key get() just returned. Made once per opened key.
+   */
+  patterns(instance: Pick<Instance, "row">, credential: Service["credential"], secret: Secret | null): Patterns | null {
+    if (!secret) return null;
+    let p = this.patternsByRow.get(instance.row);
+    if (p === undefined) this.patternsByRow.set(instance.row, (p = Patterns.of(secretValuesOf(credential, secret))));
+    return p;
+  }
+
+  private dropPatterns(row: number): void {
+    this.patternsByRow.get(row)?.wipe();
+    this.patternsByRow.delete(row);
   }
 
   /** The key of the instance's user for its service, or null when none is stored. */
@@ -77,6 +100,7 @@ export class Credentials {
         return { ok: false, code: "credential-unreadable", message: `the stored key of user ${userId} for ${service} cannot be opened: ${(e as Error).message}` };
       }
     }
+    this.dropPatterns(row);
     t.setNum(row, KEY_OPENED, this.generation);
     t.setNum(row, KEY_UNTIL, now + CREDENTIAL_TTL_MS);
     t.setNum(row, HAS_KEY, secret ? 1 : 0);
@@ -107,6 +131,7 @@ export class Credentials {
       t.setNum(row, KEY_UNTIL, 0);
       t.setText(row, KEY, "");
       this.long.delete(row);
+      this.dropPatterns(row);
     });
   }
 }

@@ -7,6 +7,7 @@ import { errorBody, streamBreakEvent, type ProxyErrorInit } from "./errors.ts";
 import { upstreamFailure, type ServiceGate } from "./handle.ts";
 import { requestLines, responseLines } from "./headers.ts";
 import { admit, type AdmissionDeps } from "./admission.ts";
+import { redactedEvent, redactorOf } from "../redaction/index.ts";
 import { peekRpc } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { mayNormalise, parseRoute } from "./route.ts";
@@ -76,6 +77,7 @@ export function createLane(d: LaneDeps): Lane {
       if (!a.ok) return null;
       const instance = a.instance;
 
+      const redactor = redactorOf(a.patterns);
       const ctx: RequestContext = { ts: d.now(), t0: performance.now(), service: service.name, instance, rpc, bytesIn: body.byteLength };
       const path = route.rest || service.mcpPath;
       const name = service.name;
@@ -88,6 +90,7 @@ export function createLane(d: LaneDeps): Lane {
         port,
         head: `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n${lines!}content-length: ${body.byteLength}\r\n\r\n`,
         timeoutMs: upstreamTimeoutMs,
+        transform: redactor,
         answer(res) {
           const opened = field(res, "mcp-session-id");
           if (opened && res.status >= 200 && res.status < 300 && opened !== sessionId) d.sessions.bind(name, opened, instance.ref);
@@ -99,7 +102,7 @@ export function createLane(d: LaneDeps): Lane {
         },
         failure: (kind) => fail(upstreamFailure(service, kind === "timeout" ? { ok: false, kind: "timeout" } : { ok: false, kind: "failed", detail: "" })),
         breakEvent: () => streamBreakEvent(name, ctx.rpc),
-        end: (o: Outcome) => finish(ctx, o, sinks),
+        end: (o: Outcome) => finish(ctx, { ...o, event: redactedEvent(redactor, o.event) }, sinks),
       };
     },
   };

@@ -11,6 +11,7 @@ import { HEALTH_PATH, healthResponse, type Readiness } from "./health.ts";
 import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
 import { requestHeaders } from "./headers.ts";
 import { admit } from "./admission.ts";
+import { redactorOf } from "../redaction/index.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkOrigin } from "./origin.ts";
@@ -157,6 +158,7 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     return respond({
       req, server, ctx, res: sent.res, abort: sent.abort, service: service.name, instanceRef: instance.ref,
       publicPrefix: route.prefix, upstreamUrl: upstreamUrl!, mcpPath: service.mcpPath, sessionId, origin, sessions: d.sessions, sinks, keepaliveMs: d.keepaliveMs, rewrite: a.rewrite,
+      redactor: redactorOf(a.patterns),
     });
   };
 }

@@ -8,6 +8,7 @@ import { EndpointRewriter, isEventStream } from "./sse.ts";
 import { readIfQuick } from "./quickBody.ts";
 import { relay } from "./stream.ts";
 import { EventRewriter, rewriteJson, type MessageRewrite } from "./messageRewrite.ts";
+import { redactedEvent, redactWhole, type Redactor } from "../redaction/index.ts";
 import type { AuditWriter } from "./audit.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -42,6 +43,8 @@ export interface RespondInput {
   keepaliveMs?: number;
   /** messages to rewrite on the way back (a tool policy's tools/list), or none */
   rewrite?: MessageRewrite | null;
+  /** takes the user's own secret out of the answer, or null when they have none */
+  redactor?: Redactor | null;
 }
 
 /**
@@ -59,7 +62,9 @@ export async function respond(i: RespondInput): Promise<Response> {
   if (opened && res.ok && opened !== i.sessionId) sessions.bind(service, opened, i.instanceRef);
   if (i.sessionId && endsSession(req.method, res.status, i.upstreamUrl.pathname, i.mcpPath)) sessions.forget(service, i.sessionId);
 
-  const lengthKnown = !sse && res.headers.has("content-length");
+  const redactor = i.redactor ?? null;
+  // Bun pipes a body of known length natively; one that may be redacted changes length.
+  const lengthKnown = !sse && res.headers.has("content-length") && !redactor;
   const headers = responseHeaders(res.headers, { keepLength: lengthKnown });
   if (i.origin) addCors(headers, i.origin);
 
@@ -69,9 +74,10 @@ export async function respond(i: RespondInput): Promise<Response> {
 
   if (i.rewrite && res.body && !sse) {
     // A JSON answer to rewrite is read whole: it is one message (or batch), and small.
-    const whole = rewriteJson(new Uint8Array(await res.arrayBuffer()), i.rewrite);
+    const rewritten = rewriteJson(new Uint8Array(await res.arrayBuffer()), i.rewrite);
+    const whole = redactor ? redactWhole(redactor, rewritten) : rewritten;
     headers.delete("content-length");
-    finish(ctx, { status: res.status, bytesOut: whole.byteLength }, i.sinks);
+    finish(ctx, { status: res.status, bytesOut: whole.byteLength, event: redactedEvent(redactor, null) }, i.sinks);
     return new Response(whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
   }
 
@@ -88,8 +94,9 @@ export async function respond(i: RespondInput): Promise<Response> {
     const quick = await readIfQuick(res.body);
     if ("whole" in quick) {
       i.server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
-      const whole = i.rewrite && sse ? wholeEvents(quick.whole, i.rewrite) : quick.whole;
-      finish(ctx, { status: res.status, bytesOut: whole.byteLength }, i.sinks);
+      const rewritten = i.rewrite && sse ? wholeEvents(quick.whole, i.rewrite) : quick.whole;
+      const whole = redactor ? redactWhole(redactor, rewritten) : rewritten;
+      finish(ctx, { status: res.status, bytesOut: whole.byteLength, event: redactedEvent(redactor, null) }, i.sinks);
       return new Response(whole as Uint8Array<ArrayBuffer>, { status: res.status, statusText: res.statusText, headers });
     }
     src = quick.stream;
@@ -107,7 +114,7 @@ export async function respond(i: RespondInput): Promise<Response> {
       })
     : null;
   const events = i.rewrite && sse && !rewriter ? new EventRewriter(i.rewrite) : null;
-  const transformer = rewriter ?? events;
+  const transformer = chain(rewriter ?? events, redactor);
   const headersAt = performance.now();
   const body = relay(src, {
     sse,
@@ -120,7 +127,7 @@ export async function respond(i: RespondInput): Promise<Response> {
       streamEnded?.();
       // A legacy session lives exactly as long as its stream.
       for (const id of legacyIds) sessions.forget(service, id);
-      const event = e.cancelled ? "client-gone" : e.broken ? "service-broke-off" : null;
+      const event = redactedEvent(redactor, e.cancelled ? "client-gone" : e.broken ? "service-broke-off" : null);
       // A GET stream's latency is its time to answer, not how long the client listened.
       if (isGetStream) ctx.t0 += performance.now() - headersAt;
       finish(ctx, { status: res.status, bytesOut: e.bytes, event, error: e.broken || res.status >= 500 }, i.sinks);
@@ -135,4 +142,26 @@ function wholeEvents(bytes: Uint8Array, fn: MessageRewrite): Uint8Array {
   const a = r.push(bytes) ?? new Uint8Array(0);
   const b = r.flush();
   return b ? Buffer.concat([a, b]) : a;
+}
+
+interface Transform {
+  push(chunk: Uint8Array): Uint8Array | null;
+  flush(): Uint8Array | null;
+}
+
+/** The rewrite (if any) first, then the redactor: a secret is looked for in what the client gets. */
+function chain(first: Transform | null, redactor: Redactor | null): Transform | null {
+  if (!redactor) return first;
+  const some = (b: Buffer) => (b.byteLength ? b : null);
+  return {
+    push: (c) => {
+      const a = first ? first.push(c) : c;
+      return a ? some(redactor.push(a)) : null;
+    },
+    flush: () => {
+      const a = first?.flush();
+      const b = a ? redactor.push(a) : Buffer.alloc(0);
+      return some(Buffer.concat([b, redactor.flush()]));
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { mcpHeaderProblem } from "../util/mcpHeaders.ts";
 import { DEFAULT_CAPS, evictFor, type CapLimits } from "../util/sessionCap.ts";
 
 export interface McpEndpointOptions {
@@ -115,7 +116,10 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
         const s = sessions.get(sid);
         if (!s) return jsonRpcError(404, -32001, "Session not found");
         s.lastSeen = Date.now();
-        return track(await s.transport.handleRequest(req), s);
+        if (req.method !== "POST") return track(await s.transport.handleRequest(req), s);
+        const read = await readMessages(req, opts.maxBodyBytes);
+        if (read instanceof Response) return read;
+        return track(await s.transport.handleRequest(withKnownVersion(read.replay), { parsedBody: read.parsed }), s);
       }
       if (req.method === "GET" || req.method === "DELETE") {
         // No session, so no server-to-client stream to open or session to end.
@@ -123,16 +127,9 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
       }
       if (req.method !== "POST") return jsonRpcError(405, -32000, "Method not allowed", { allow: "GET, POST, DELETE" });
 
-      const body = await readCapped(req, opts.maxBodyBytes);
-      if (body === null) return jsonRpcError(413, -32000, `Request body larger than ${opts.maxBodyBytes} bytes`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return jsonRpcError(400, -32700, "Parse error: Invalid JSON");
-      }
-      const messages = Array.isArray(parsed) ? parsed : [parsed];
-      const replay = new Request(req.url, { method: "POST", headers: req.headers, body });
+      const read = await readMessages(req, opts.maxBodyBytes);
+      if (read instanceof Response) return read;
+      const { messages, replay, parsed } = read;
       if (messages.some((m) => isInitializeRequest(m))) return openSession(replay);
       return stateless(replay, parsed);
     },
@@ -145,8 +142,9 @@ export function createMcpEndpoint(opts: McpEndpointOptions): McpEndpoint {
 
 /**
  * The SDK (1.32) rejects a protocol version header it does not know with 400, and knows
- * nothing past 2025-11-25. A stateless request from a newer revision (2026-07-28) is
- * served as the latest revision the SDK speaks, which is what a stateless call needs.
+ * nothing past 2025-11-25. A request of the stateless revision (2026-07-28; any other
+ * unknown one was refused by mcpHeaderProblem) is served as the latest revision the SDK
+ * speaks, which is what a stateless call needs.
  */
 function withKnownVersion(req: Request): Request {
   const v = req.headers.get("mcp-protocol-version");
@@ -154,6 +152,26 @@ function withKnownVersion(req: Request): Request {
   const headers = new Headers(req.headers);
   headers.set("mcp-protocol-version", LATEST_PROTOCOL_VERSION);
   return new Request(req.url, { method: req.method, headers });
+}
+
+/**
+ * A POST's JSON-RPC messages, or the error answer: too large, not JSON, or MCP headers
+ * that the spec refuses (mcpHeaderProblem, the same check as the stdio bridge's). `replay`
+ * is the request again with its body, for the SDK's transport.
+ */
+async function readMessages(req: Request, max: number): Promise<{ messages: unknown[]; parsed: unknown; replay: Request } | Response> {
+  const body = await readCapped(req, max);
+  if (body === null) return jsonRpcError(413, -32000, `Request body larger than ${max} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return jsonRpcError(400, -32700, "Parse error: Invalid JSON");
+  }
+  const messages = Array.isArray(parsed) ? parsed : [parsed];
+  const problem = mcpHeaderProblem(req.headers, messages);
+  if (problem) return jsonRpcError(400, -32600, problem);
+  return { messages, parsed, replay: new Request(req.url, { method: "POST", headers: req.headers, body }) };
 }
 
 /** The body as text, or null past `max` bytes (read no further than that). */

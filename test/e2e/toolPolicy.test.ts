@@ -155,3 +155,29 @@ test("instance tools says what it needs, and a flag that makes no sense with ano
   const unknown = await mcpd(["instance", "tools", "gh_alice_00000000", "--all"]);
   expect(unknown.stderr).toContain("no instance matches");
 });
+
+test("an unsupported MCP-Protocol-Version, and an Mcp-Method that disagrees with the body, get the same 400 from a builtin and a bridged service", async () => {
+  const urls: string[] = [];
+  for (const [service, key] of [["github", TOKEN], ["fx", "key-of-carol"]]) {
+    const added = await mcpd(["user", "add", "--service", service!, "--user", "carol", "--key-stdin", "--json"], key);
+    expect(added.code).toBe(0);
+    urls.push(JSON.parse(added.stdout).url);
+  }
+  const post = (url: string, headers: Record<string, string>, method: string) =>
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 3, method, params: {} }),
+    });
+  for (const url of urls) {
+    const future = await post(url, { "mcp-protocol-version": "2099-01-01" }, "tools/list");
+    expect(future.status).toBe(400);
+    expect(((await future.json()) as { error: { message: string } }).error.message).toMatch(/unsupported protocol version 2099-01-01 \(supported: .*2025-11-25.*2026-07-28\)/);
+    const mismatch = await post(url, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }, "tools/call");
+    expect(mismatch.status).toBe(400);
+    expect(((await mismatch.json()) as { error: { message: string } }).error.message).toContain("the Mcp-Method header (tools/list) does not match the body's method (tools/call)");
+    const ok = await post(url, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }, "tools/list");
+    expect(ok.status).toBe(200);
+    await ok.text();
+  }
+}, 60_000);

@@ -13,7 +13,7 @@ export function describeService(s: Service) {
     transport: s.transport,
     path: s.mcpPath,
     start: s.start,
-    run: "builtin" in s.run ? { builtin: s.run.builtin } : { command: s.run.command },
+    run: "builtin" in s.run ? { builtin: s.run.builtin } : "url" in s.run ? { url: s.run.url } : { command: s.run.command },
     credential: s.credential ? { label: s.credential.label, validate: s.credential.validate ? ("local" in s.credential.validate ? "local" : "http") : "none" } : null,
     config: s.file,
   };
@@ -32,7 +32,7 @@ export function registerServices(program: Command): void {
       const broken = registry.invalid.map((i) => ({ name: i.name, invalid: true, config: i.file, problems: i.problems }));
       if (opts.json) printJson([...rows, ...broken]);
       else {
-        const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : r.run.command.join(" "));
+        const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : "url" in r.run ? `remote:${r.run.url}` : r.run.command.join(" "));
         process.stdout.write(
           formatTable(
             ["NAME", "PREFIX", "PORT", "TRANSPORT", "START", "RUN"],

@@ -25,8 +25,8 @@ export function formatStatus(s: DaemonStatus, now: number): string {
     x.name,
     x.state + (x.crashLoop ? " (crash loop)" : ""),
     x.pid ?? (x.children ? `${x.children.live} proc` : "-"),
-    // A stdio service listens nowhere: its children talk over pipes.
-    x.transport === "stdio" ? "-" : x.port,
+    // A stdio service listens nowhere (its children talk over pipes), nor does a remote one.
+    x.transport === "stdio" || x.port === 0 ? "-" : x.port,
     x.startedAt ? duration(now - x.startedAt) : "-",
     x.restarts,
     x.users,

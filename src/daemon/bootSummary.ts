@@ -15,7 +15,7 @@ export function bootSummary(services: readonly string[], onChange: (fn: (c: Stat
   const off = onChange((c) => {
     if (!services.includes(c.service) || outcomes.has(c.service)) return;
     if (c.to === "healthy") outcomes.set(c.service, { ok: true });
-    else if (c.to === "failed" || c.to === "backing-off") outcomes.set(c.service, { ok: false, reason: c.reason });
+    else if (c.to === "failed" || c.to === "backing-off" || c.to === "unhealthy") outcomes.set(c.service, { ok: false, reason: c.reason });
     else return;
     if (outcomes.size < services.length) return;
     off();

@@ -87,7 +87,8 @@ export function planImport(input: PlanInput): Plan {
     names.add(name);
     const old = existing.get(name);
     const prefix = old?.prefix ?? uniquePrefix(name, prefixes);
-    let port = old?.port;
+    // A remote server listens nowhere here: no port to take.
+    let port = mapped.mode === "remote" ? 0 : old?.port;
     if (port === undefined) {
       port = ports.shift();
       if (port === undefined) {
@@ -96,7 +97,7 @@ export function planImport(input: PlanInput): Plan {
       }
     }
     prefixes.add(prefix);
-    const config = { name, title: entry.title ?? entry.key, ...(entry.description ? { description: entry.description } : {}), prefix, port, ...mapped.body };
+    const config = { name, title: entry.title ?? entry.key, ...(entry.description ? { description: entry.description } : {}), prefix, ...(port ? { port } : {}), ...mapped.body };
     let action: PlannedService["action"] = "create";
     let reason: string | undefined;
     if (old) {
@@ -178,6 +179,22 @@ function mapStdio(entry: Extract<ImportEntry, { kind: "stdio" }>, o: Overrides):
   return { ok: true, body, mode: fields.length ? "per-user" : "shared", fields, fixed: fixed.map(([k]) => k), notes };
 }
 
-function mapRemote(entry: Extract<ImportEntry, { kind: "remote" }>, _o: Overrides): Mapped {
-  return { ok: false, reason: `a remote server (${entry.url}) needs run.url, which this mcpd does not support yet` };
+/**
+ * A remote server: `run.url`, and the one header mcpd injects carrying the user's value
+ * (`Authorization: Bearer ${TOKEN}` keeps its `Bearer `). A remote that needs two headers,
+ * or a fixed header mcpd cannot add, is named with the reason instead.
+ */
+function mapRemote(entry: Extract<ImportEntry, { kind: "remote" }>, o: Overrides): Mapped {
+  const { fields, labels, fixed, notes } = splitValues(entry.headers, o, "header");
+  if (fixed.length) return { ok: false, reason: `its header ${fixed.map(([k]) => k).join(", ")} has a fixed value, and mcpd sends a remote server only the user's own header` };
+  if (fields.length > 1) return { ok: false, reason: `it needs ${fields.length} headers (${fields.map((f) => f.from).join(", ")}); mcpd injects one per service` };
+  const body: Record<string, unknown> = { transport: entry.transport, run: { url: entry.url } };
+  const f = fields[0];
+  if (f) {
+    const value = entry.headers.find((h) => h.name === f.from)?.value ?? "";
+    // The placeholder becomes the field; what is around it (`Bearer `) stays.
+    const format = /\$\{[^}]+\}/.test(value) ? value.replace(/\$\{[^}]+\}/, `{${f.field}}`) : `{${f.field}}`;
+    body.credential = credentialOf(`${entry.title ?? entry.key} (${f.from})`, fields, labels, { inject: { header: f.from, format } });
+  }
+  return { ok: true, body, mode: "remote", fields, fixed: [], notes };
 }

@@ -46,7 +46,8 @@ export function createLane(d: LaneDeps): Lane {
       const route = parseRoute(head.target);
       if (!route) return null;
       const service = d.registry.get(route.service);
-      if (!service || service.transport === "stdio") return null;
+      // stdio services are the bridge's; a remote one is reached over TLS by the full path.
+      if (!service || service.transport === "stdio" || "url" in service.run) return null;
       const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
       if (body.byteLength > maxBodyBytes) return null;
       const sessionId = field(head, "mcp-session-id");

@@ -24,6 +24,8 @@ export interface ForwardInit {
   clientSignal: AbortSignal | null;
   /** until the service's response headers arrive; 0 = no limit */
   timeoutMs: number;
+  /** a remote service's extra CA (certificates are verified either way) */
+  tls?: { ca?: string };
 }
 
 export async function forward(url: string, init: ForwardInit): Promise<ForwardResult> {
@@ -46,6 +48,7 @@ export async function forward(url: string, init: ForwardInit): Promise<ForwardRe
       signal: ac.signal,
       redirect: "manual",
       decompress: false,
+      tls: init.tls,
     });
     return { ok: true, res, abort: () => ac.abort() };
   } catch (e) {

@@ -12,6 +12,7 @@ import { forward, type ForwardInit, type ForwardResult } from "./forward.ts";
 import { requestHeaders } from "./headers.ts";
 import { admit } from "./admission.ts";
 import { redactorOf } from "../redaction/index.ts";
+import { remoteUrl, tlsOf } from "../remote/tls.ts";
 import { peekRpc, type RpcPeek } from "./jsonrpc.ts";
 import type { Metrics } from "./metrics.ts";
 import { checkOrigin } from "./origin.ts";
@@ -107,12 +108,14 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
     const instance = (ctx.instance = a.instance);
 
     // 3–4. The user's credential in, everything the client could spoof out.
+    const remote = "url" in service.run;
     const headers = requestHeaders(req.headers, {
       credentialHeader: service.credential?.inject?.header ?? null,
       credentialValue: a.credentialValue,
       userId: instance.userId,
       instanceRef: instance.ref,
-      internalToken: d.tokenFor(service.name),
+      // A remote server is not mcpd's: no token, no x-mcpd-* (only the user's own values).
+      internalToken: remote ? null : d.tokenFor(service.name),
     });
     const path = (route.rest || service.mcpPath) + url.search;
     // The answer may take as long as upstreamTimeoutMs; Bun's idle timeout must not cut it
@@ -132,6 +135,24 @@ export function createHandler(d: HandlerDeps): (req: Request, server: Server<unk
         sent = { ok: true, res, abort: () => {} };
       } catch (e) {
         sent = { ok: false, kind: "failed", detail: (e as Error).message };
+      }
+    } else if (remote) {
+      // Nothing to wait for, but an on-demand remote service starts being probed.
+      d.gate.acquire(service.name).catch(() => {});
+      const listening = req.method === "GET" && (req.headers.get("accept") ?? "").includes("text/event-stream");
+      const target = remoteUrl(service, path)!;
+      upstreamUrl = new URL(target);
+      let tls: { ca?: string } | undefined;
+      try {
+        tls = tlsOf(service);
+      } catch (e) {
+        return failed(ctx, sinks, { status: 502, code: "remote-unreachable", message: (e as Error).message });
+      }
+      sent = await forward(target, { method: req.method, headers, body: body.bytes, clientSignal: req.signal, timeoutMs: listening ? 0 : upstreamTimeoutMs, tls });
+      if (!sent.ok && sent.kind !== "aborted" && sent.kind !== "timeout") {
+        server?.timeout(req, CLIENT_IDLE_TIMEOUT_SEC);
+        const why = sent.kind === "refused" ? "connection refused" : sent.detail;
+        return failed(ctx, sinks, { status: 502, code: "remote-unreachable", message: `service ${service.name}: ${upstreamUrl.origin} could not be reached (${why}); see: mcpd status` });
       }
     } else {
       // A listening stream (GET for server-initiated messages) may stay silent, and some

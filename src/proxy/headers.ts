@@ -48,7 +48,8 @@ export interface Injection {
   credentialValue: string | null;
   userId: string;
   instanceRef: string;
-  internalToken: string;
+  /** null for a remote service: it is not mcpd's, so it gets no token and no x-mcpd-* at all */
+  internalToken: string | null;
 }
 
 /**
@@ -71,6 +72,7 @@ export function requestHeaders(incoming: Headers, inj: Injection): Headers {
   // hide SSE event boundaries from the proxy.
   out.set("accept-encoding", "identity");
   if (inj.credentialHeader && inj.credentialValue !== null) out.set(inj.credentialHeader, inj.credentialValue);
+  if (inj.internalToken === null) return out;
   out.set("x-mcpd-user", inj.userId);
   out.set("x-mcpd-instance", inj.instanceRef);
   out.set("x-mcpd-internal", inj.internalToken);

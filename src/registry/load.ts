@@ -49,8 +49,10 @@ export function parseServiceFile(file: string, dir: string): Service | string[] 
     });
   }
   const c = parsed.data;
-  const mcpPath = c.path ?? (c.transport === "sse" ? "/sse" : "/mcp");
-  return { ...c, dir, file, mcpPath };
+  // A remote service's endpoint is its URL's path, so instance URLs end as the server's do.
+  const remotePath = "url" in c.run ? new URL(c.run.url).pathname : null;
+  const mcpPath = c.path ?? (remotePath && remotePath !== "/" ? remotePath : c.transport === "sse" ? "/sse" : "/mcp");
+  return { ...c, port: c.port ?? 0, dir, file, mcpPath };
 }
 
 /**
@@ -78,9 +80,9 @@ export function loadRegistry(portsDir: string, opts: { portOffset?: number } = {
     const result = parseServiceFile(file, dir);
     const bad = (problems: string[]) => invalid.push({ name: entry.name, file, problems });
     if (Array.isArray(result)) bad(result);
-    else if (result.port + offset > 65535) bad([`${shown(file)}: port: ${result.port} + port offset ${offset} = ${result.port + offset} is above 65535; use a smaller --port-offset`]);
+    else if (result.port !== 0 && result.port + offset > 65535) bad([`${shown(file)}: port: ${result.port} + port offset ${offset} = ${result.port + offset} is above 65535; use a smaller --port-offset`]);
     else {
-      const service = offset ? { ...result, port: result.port + offset } : result;
+      const service = offset && result.port !== 0 ? { ...result, port: result.port + offset } : result;
       const clash = clashOf(service, services);
       if (clash) bad([clash]);
       else services.push(service);
@@ -129,6 +131,7 @@ export function diffRegistry(running: Registry, fresh: Registry): RegistryChange
 /** Why `s` cannot be served beside the services loaded before it, or null. */
 function clashOf(s: Service, before: Service[]): string | null {
   for (const field of ["name", "prefix", "port"] as const) {
+    if (field === "port" && s.port === 0) continue; // remote services listen nowhere
     const first = before.find((b) => b[field] === s[field]);
     if (first) return `${shown(s.file)}: ${field}: ${s[field]} is already used by service "${first.name}" (${shown(first.file)})`;
   }

@@ -17,8 +17,16 @@ const Run = z.union(
       cwd: z.string().default("."),
       env: EnvMap.default({}),
     }),
+    /** A remote MCP server: no process; the proxy forwards to it with the user's values injected. */
+    z.strictObject({
+      url: z.url({ error: "must be a URL" }).refine((u) => /^https:\/\//i.test(u) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(u), {
+        error: "must be https:// (plain http only to this machine: 127.0.0.1, localhost, [::1])",
+      }),
+      /** a PEM file of CA certificates to trust besides the system's (a private server), relative to the folder */
+      ca: z.string().min(1).optional(),
+    }),
   ],
-  { error: 'must be { "builtin": "<id>" } or { "command": ["program", "arg", ...] }' },
+  { error: 'must be { "builtin": "<id>" }, { "command": ["program", "arg", ...] } or { "url": "https://host/mcp" }' },
 );
 
 /** A template that carries the user's values: `{secret}`, or the names of credential.fields (`{token}`). */
@@ -112,7 +120,8 @@ export const ServiceConfig = z
     title: z.string().optional(),
     description: z.string().optional(),
     prefix: z.string().regex(/^[a-z]{2,8}$/, "must be 2 to 8 lowercase letters"),
-    port: between(1024, 65535),
+    /** where a local service listens; a remote one (run.url) has none */
+    port: between(1024, 65535).optional(),
     run: Run,
     transport: z.enum(["streamable-http", "sse", "stdio"]).default("streamable-http"),
     path: z.string().startsWith("/", { error: 'must start with "/"' }).optional(),
@@ -150,6 +159,10 @@ export const ServiceConfig = z
       .default({ requestsPerMinute: 600, maxBodyBytes: 1_048_576, upstreamTimeoutMs: 300_000 }),
   })
   .superRefine((c, ctx) => {
+    const remote = "url" in c.run;
+    if (!remote && c.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "required: the static port the service listens on" });
+    if (remote && c.port !== undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "a remote service (run.url) listens nowhere here: leave port out" });
+    if (remote && c.transport === "stdio") ctx.addIssue({ code: "custom", path: ["transport"], message: 'a remote service speaks "streamable-http" or "sse"' });
     if (c.transport === "stdio" && !("command" in c.run)) {
       ctx.addIssue({ code: "custom", path: ["run"], message: "a stdio service needs run.command" });
     }
@@ -164,7 +177,9 @@ export const ServiceConfig = z
 export type ServiceConfig = z.output<typeof ServiceConfig>;
 
 /** A validated config together with where it came from. */
-export type Service = ServiceConfig & {
+export type Service = Omit<ServiceConfig, "port"> & {
+  /** the static port; 0 for a remote service */
+  port: number;
   /** The folder holding config.json; `run.cwd` resolves against it. */
   dir: string;
   file: string;

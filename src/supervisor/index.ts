@@ -9,6 +9,7 @@ import { logFileOf, RotatingLog } from "./logs.ts";
 import { checkPort, type PortProblem } from "./ports.ts";
 import { verifyListener, type ListenerCheck } from "./listener.ts";
 import type { GroupTracker } from "./reaper.ts";
+import { RemoteRunner } from "./remote.ts";
 import { ServiceRunner, type RunnerSnapshot } from "./runner.ts";
 import { spawnChild, type SpawnFn } from "./spawn.ts";
 import { defaultStartSlots, StartSlots } from "./startSlots.ts";
@@ -72,10 +73,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const logs: RotatingLog[] = [];
   // One line for every runner: a fleet booting together starts a few services at a time.
   const slots = new StartSlots(deps.startSlots ?? defaultStartSlots());
-  const runners = new Map<string, ServiceRunner>();
+  const runners = new Map<string, ServiceRunner | RemoteRunner>();
   const supervise = (service: Service) => {
     // stdio services are spoken to over pipes by the bridge, which starts its own children.
     if (service.transport === "stdio") return;
+    if ("url" in service.run) return void runners.set(service.name, new RemoteRunner({ service, clock, onChange: emit }));
     const log = new RotatingLog(logFileOf(deps.logsDir, service.name));
     logs.push(log);
     runners.set(

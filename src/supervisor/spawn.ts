@@ -35,6 +35,7 @@ const WITHHELD_ENV = ["MCPD_MASTER_KEY"];
 /** The argv for a service: builtins re-run this mcpd; `{port}` in a command is the service's port. */
 export function commandOf(service: Service): { argv: string[]; cwd: string } {
   if ("builtin" in service.run) return { argv: [...selfCommand(), "__service", service.run.builtin], cwd: service.dir };
+  if ("url" in service.run) throw new Error(`service ${service.name} is remote (run.url): there is nothing to start`);
   const { command, cwd } = service.run;
   return {
     argv: command.map((a) => a.replaceAll("{port}", String(service.port))),

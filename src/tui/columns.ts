@@ -29,7 +29,7 @@ export interface Column {
 export const COLUMNS: readonly Column[] = [
   { id: "name", title: "SERVICE", min: 11, max: 24, align: "left", priority: 0, fitContent: true, cell: (s) => s.name },
   { id: "state", title: "STATE", min: 11, max: 11, align: "left", priority: 0, cell: (s) => stateStyle(s).label },
-  { id: "port", title: "PORT", min: 5, max: 5, align: "right", priority: 3, cell: (s) => (s.transport === "stdio" ? NONE : String(s.port)) },
+  { id: "port", title: "PORT", min: 5, max: 5, align: "right", priority: 3, cell: (s) => (s.transport === "stdio" || s.port === 0 ? NONE : String(s.port)) },
   // 7 digits: Linux's largest pid_max (4194304).
   { id: "pid", title: "PID", min: 7, max: 7, align: "right", priority: 6, fitContent: true, cell: (s) => (s.pid == null ? NONE : String(s.pid)) },
   { id: "uptime", title: "UP", min: 5, max: 5, align: "right", priority: 4, cell: (s, now) => formatUptime(s.startedAt, now) },

@@ -6,7 +6,7 @@ import type { ServiceConfig } from "../registry/schema.ts";
 import { formatBytes } from "./format.ts";
 
 export function configSummary(c: ServiceConfig): string[] {
-  const run = "builtin" in c.run ? `run builtin ${c.run.builtin}` : `run ${c.run.command.join(" ")}`;
+  const run = "builtin" in c.run ? `run builtin ${c.run.builtin}` : "url" in c.run ? `remote ${c.run.url}` : `run ${c.run.command.join(" ")}`;
   const modes = c.transport === "stdio" ? [`${c.mode} ${c.mode === "per-user" ? `(max ${c.maxProcesses})` : "process"}`] : [];
   const idle = c.start === "on-demand" ? [`idle stop ${span(c.idleStopMs)}`] : [];
   const first = [run, ...modes, ...idle, keySummary(c)].join(" · ");

@@ -24,7 +24,7 @@ export function fixtureService(over: Record<string, unknown> = {}): Service {
     credential: { env: { ENVKEY_TOKEN: "{secret}" } },
     ...over,
   });
-  return { ...c, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
+  return { ...c, port: c.port ?? 0, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
 }
 
 /** What tests made through this harness and have not closed yet. */

@@ -129,6 +129,27 @@ describe("planImport", () => {
     expect(s.notes).toEqual(["variable WEATHER_DEBUG is optional and the file gives no value: left out"]);
   });
 
+  test("remote servers: run.url and the user's header injected around its placeholder; no port; two headers or a fixed one are named with the reason", () => {
+    const p = plan(JSON.stringify({
+      mcpServers: {
+        hosted: { type: "http", url: "https://mcp.example.com/mcp", headers: { Authorization: "Bearer ${HOSTED_TOKEN}" } },
+        open: { url: "https://open.example.com/sse" },
+        twice: { type: "http", url: "https://b.example.com/mcp", headers: { "X-Api-Key": "<key>", Authorization: "Bearer <token>" } },
+        fixed: { type: "http", url: "https://c.example.com/mcp", headers: { "X-Tenant": "acme" } },
+      },
+    }));
+    expect(p.services.map((s) => [s.name, s.mode, s.port])).toEqual([["hosted", "remote", 0], ["open", "remote", 0]]);
+    const hosted = p.services[0]!;
+    expect(hosted.config).toMatchObject({ run: { url: "https://mcp.example.com/mcp" }, transport: "streamable-http", credential: { inject: { header: "Authorization", format: "Bearer {authorization}" } } });
+    expect(hosted.config.port).toBeUndefined();
+    expect(p.services[1]!.config).toMatchObject({ run: { url: "https://open.example.com/sse" }, transport: "sse" });
+    for (const s of p.services) expect(ServiceConfig.safeParse(s.config).success).toBe(true);
+    expect(p.skipped.map((s) => [s.from, s.reason])).toEqual([
+      ["twice", "it needs 2 headers (X-Api-Key, Authorization); mcpd injects one per service"],
+      ["fixed", "its header X-Tenant has a fixed value, and mcpd sends a remote server only the user's own header"],
+    ]);
+  });
+
   test("a server.json package that needs a per-user argument is named with the reason", () => {
     const p = plan(JSON.stringify({ name: "x/fs", packages: [{ registryType: "npm", identifier: "fs-mcp", packageArguments: [{ type: "positional", valueHint: "directory", isRequired: true }] }] }));
     expect(p.services).toEqual([]);

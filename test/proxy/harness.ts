@@ -85,7 +85,7 @@ export function makeService(over: Partial<ServiceConfig> & { name: string; port:
     credential: { label: "echo key", inject: { header: KEY_HEADER, format: "{secret}" } },
     ...over,
   });
-  return { ...c, dir: "/nonexistent", file: "/nonexistent/config.json", mcpPath: c.path ?? (c.transport === "sse" ? "/sse" : "/mcp") };
+  return { ...c, port: c.port ?? 0, dir: "/nonexistent", file: "/nonexistent/config.json", mcpPath: c.path ?? (c.transport === "sse" ? "/sse" : "/mcp") };
 }
 
 export function makeRegistry(services: Service[]): Registry {

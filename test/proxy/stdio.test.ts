@@ -30,7 +30,7 @@ test("a stdio service is reached through its bridge, with the user's own key", a
     run: { command: [process.execPath, "stdio-fingerprint.mjs"] },
     credential: { env: { ENVKEY_TOKEN: "{secret}" } },
   });
-  const service = { ...c, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
+  const service = { ...c, port: c.port ?? 0, dir: FIXTURES, file: join(FIXTURES, "config.json"), mcpPath: "/mcp" };
   const tmp = tempDir("mcpd-proxy-stdio");
   const store = openStore(join(tmp.dir, "mcpd.db"));
   const keyring = await testKeyring();

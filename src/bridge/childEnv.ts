@@ -1,5 +1,5 @@
 import type { Secret } from "../crypto/secret.ts";
-import { fillTemplate, placeholdersOf, valuesOf } from "../registry/fields.ts";
+import { fieldsOf, fillTemplate, placeholdersOf, valuesOf } from "../registry/fields.ts";
 import type { Service } from "../registry/schema.ts";
 
 /**
@@ -24,4 +24,19 @@ export function childEnv(service: Service, secret: Secret | null, base: NodeJS.P
 /** Whether this service's children need a user's key to start. */
 export function needsSecret(service: Service): boolean {
   return Object.values(service.credential?.env ?? {}).some((t) => placeholdersOf(t).length > 0);
+}
+
+/**
+ * The child's command line: `{name}` in an argument is that user's value of a non-secret
+ * field (server-filesystem's directory). Secret fields never go here (the registry refuses
+ * a config that tries): argv is what `ps` shows every user on the machine.
+ */
+export function childArgv(service: Service, secret: Secret | null): string[] {
+  if (!("command" in service.run)) return [];
+  const { command } = service.run;
+  if (!service.credential || !command.some((a) => placeholdersOf(a).length)) return command;
+  const open = new Set(fieldsOf(service.credential).filter((f) => !f.secret).map((f) => f.name));
+  const all = secret ? valuesOf(service.credential, secret) : {};
+  const values = Object.fromEntries(Object.entries(all).filter(([k]) => open.has(k)));
+  return command.map((a) => (placeholdersOf(a).length ? (fillTemplate(a, values) ?? a) : a));
 }

@@ -29,6 +29,8 @@ export interface StdioChild {
 
 export interface SpawnOptions {
   service: Service;
+  /** run.command with the user's non-secret values in place (childArgv) */
+  argv?: string[];
   env: Record<string, string>;
   log: LogLine;
   now: () => number;
@@ -45,7 +47,7 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
 
   let proc: Bun.Subprocess<"pipe", "pipe", "pipe">;
   try {
-    proc = Bun.spawn(run.command, {
+    proc = Bun.spawn(opts.argv ?? run.command, {
       cwd,
       env: opts.env,
       stdin: "pipe",
@@ -56,7 +58,7 @@ export function spawnChild(opts: SpawnOptions): StdioChild {
     });
   } catch (e) {
     // No process, so nothing else will ever write to the log: say here what was tried.
-    throw new SpawnError(run.command, cwd, e as Error);
+    throw new SpawnError(opts.argv ?? run.command, cwd, e as Error);
   }
   const pid = proc.pid;
   const tag = `[${service.name} pid ${pid}]`;

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import type { Secret } from "../crypto/secret.ts";
 import type { Service } from "../registry/schema.ts";
 import type { GroupTracker } from "../supervisor/reaper.ts";
-import { childEnv, needsSecret } from "./childEnv.ts";
+import { childArgv, childEnv, needsSecret } from "./childEnv.ts";
 import { spawnChild } from "./childProcess.ts";
 import { jsonResponse, rpcError } from "./dispatch.ts";
 import { SERVER_ERROR } from "./jsonrpc.ts";
@@ -61,7 +61,7 @@ export function createStdioBridge(
         deps.track?.remove(pid);
         handlers.onExit(exit);
       };
-      const child = spawnChild({ service, env: childEnv(service, secret, deps.env ?? process.env), log, now, ...handlers, onExit });
+      const child = spawnChild({ service, argv: childArgv(service, secret), env: childEnv(service, secret, deps.env ?? process.env), log, now, ...handlers, onExit });
       pid = child.pid;
       // Each child leads its own process group: the reaper kills it if mcpd is SIGKILLed.
       deps.track?.add(pid);

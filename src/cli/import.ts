@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
 import type { Command } from "commander";
-import { connectControl } from "../control/client.ts";
 import type { ReloadResult } from "../control/server.ts";
 import { scanExisting, writePlan } from "../importer/files.ts";
 import { parseImportFile } from "../importer/parse.ts";
@@ -9,6 +8,7 @@ import { IMPORT_PORTS, planImport, type Plan } from "../importer/plan.ts";
 import { portProblem } from "../supervisor/ports.ts";
 import { McpdError } from "../util/errors.ts";
 import { formatTable, pathsOf, printJson } from "./output.ts";
+import { reloadIfRunning } from "./reload.ts";
 
 type Opts = { dryRun?: boolean; json?: boolean; secret: string[]; shared: string[]; force?: boolean };
 const many = (v: string, all: string[]) => [...all, v];
@@ -66,14 +66,7 @@ export function registerImport(program: Command): void {
       const plan = planImport({ entries: parsed.entries, existing, freePorts: ports, secret: opts.secret, shared: opts.shared, force: opts.force });
       const written = opts.dryRun ? [] : writePlan(paths.portsDir, plan);
       // A running daemon serves new folders once asked; nothing watches the folder on its own.
-      let reload: ReloadResult | { error: string } | null = null;
-      if (written.length && existsSync(paths.controlSocket)) {
-        try {
-          reload = await connectControl(paths.controlSocket).reload();
-        } catch (e) {
-          reload = { error: (e as Error).message };
-        }
-      }
+      const reload = written.length ? await reloadIfRunning(paths.controlSocket) : null;
       const out = describePlan(file, parsed.source, plan, written, reload, opts.dryRun === true);
       if (opts.json) return printJson(out);
       printPlan(out, relative(process.cwd(), paths.portsDir) || paths.portsDir);

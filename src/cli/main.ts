@@ -52,6 +52,7 @@ switch (commandNameOf(process.argv.slice(2))) {
       import("./tui.ts").then((m) => m.registerTui),
       import("./lb.ts").then((m) => m.registerLb),
       import("./import.ts").then((m) => m.registerImport),
+      import("./install.ts").then((m) => m.registerInstall),
       import("./reload.ts").then((m) => m.registerReload),
       import("./serviceHost.ts").then((m) => m.registerServiceHost),
     ]);

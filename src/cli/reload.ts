@@ -1,6 +1,18 @@
 import type { Command } from "commander";
 import { connectControl } from "../control/client.ts";
+import { existsSync } from "node:fs";
+import type { ReloadResult } from "../control/server.ts";
 import { pathsOf, printJson } from "./output.ts";
+
+/** Asks a daemon running on this data dir to serve new folders; null when none runs. */
+export async function reloadIfRunning(controlSocket: string): Promise<ReloadResult | { error: string } | null> {
+  if (!existsSync(controlSocket)) return null;
+  try {
+    return await connectControl(controlSocket).reload();
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
 
 export function registerReload(program: Command): void {
   program

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { CATALOG } from "../catalog/entries.ts";
+import { isInstalled } from "../catalog/install.ts";
 import { loadRegistry } from "../registry/load.ts";
 import type { Service } from "../registry/schema.ts";
 import { pathsOf, printJson, formatTable } from "./output.ts";
@@ -32,13 +34,21 @@ export function registerServices(program: Command): void {
       const broken = registry.invalid.map((i) => ({ name: i.name, invalid: true, config: i.file, problems: i.problems }));
       if (opts.json) printJson([...rows, ...broken]);
       else {
+        // A catalog service whose package is not in its folder cannot start yet: say what to run.
+        const needs = (name: string) => {
+          const e = CATALOG[name];
+          const s = registry.get(name);
+          return e && s && !isInstalled(s.dir, e) ? `  (needs: mcpd install ${name})` : "";
+        };
         const runOf = (r: (typeof rows)[number]) => ("builtin" in r.run ? `builtin:${r.run.builtin}` : "url" in r.run ? `remote:${r.run.url}` : r.run.command.join(" "));
         process.stdout.write(
           formatTable(
             ["NAME", "PREFIX", "PORT", "TRANSPORT", "START", "RUN"],
-            [...rows.map((r) => [r.name, r.prefix, r.port, r.transport, r.start, runOf(r)]), ...broken.map((b) => [b.name, "-", "-", "-", "invalid", b.problems.join("; ")])],
+            [...rows.map((r) => [r.name, r.prefix, r.port || "-", r.transport, r.start, runOf(r) + needs(r.name)]), ...broken.map((b) => [b.name, "-", "-", "-", "invalid", b.problems.join("; ")])],
           ),
         );
+        const available = Object.keys(CATALOG).filter((n) => !registry.get(n) && !broken.some((b) => b.name === n));
+        if (available.length) process.stdout.write(`\nin the starter catalog, not added yet (mcpd install NAME): ${available.join(", ")}\n`);
       }
       if (opts.check && broken.length) {
         process.stderr.write(`mcpd: ${broken.length} service config${broken.length === 1 ? " is" : "s are"} broken: ${broken.map((b) => b.name).join(", ")}\n`);

@@ -43,15 +43,26 @@ export function keyIdOfFile(file: string): string {
   return keyIdOf(readKeyFile(file));
 }
 
-/** Writes a key file 0600, flushed to disk, never over an existing file. */
+/**
+ * Writes a key file 0600, flushed to disk, never over an existing file. It appears whole
+ * or not at all: written under a name of its own first and then linked into place (link
+ * refuses an existing name as "wx" does), so a command reading the keys while a rotation
+ * or a first `user add` writes one never finds it empty.
+ */
 export function writeKeyFile(file: string, key: Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const fd = openSync(file, "wx", 0o600);
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = openSync(tmp, "wx", 0o600);
   try {
     writeSync(fd, sodium.to_base64(key, sodium.base64_variants.ORIGINAL) + "\n");
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    linkSync(tmp, file);
+  } finally {
+    unlinkSync(tmp);
   }
 }
 

@@ -163,6 +163,16 @@ export const ServiceConfig = z
     if (!remote && c.port === undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "required: the static port the service listens on" });
     if (remote && c.port !== undefined) ctx.addIssue({ code: "custom", path: ["port"], message: "a remote service (run.url) listens nowhere here: leave port out" });
     if (remote && c.transport === "stdio") ctx.addIssue({ code: "custom", path: ["transport"], message: 'a remote service speaks "streamable-http" or "sse"' });
+    if ("command" in c.run) {
+      // `{port}` is the service's port; any other `{name}` a non-secret field of the user's (argv is public to `ps`).
+      const open = new Set(Object.entries(c.credential?.fields ?? {}).filter(([, f]) => !f.secret).map(([n]) => n));
+      for (const [i, arg] of c.run.command.entries()) {
+        for (const m of arg.matchAll(/\{([a-z][a-z0-9_]*)\}/g)) {
+          if (m[1] === "port" || open.has(m[1]!)) continue;
+          ctx.addIssue({ code: "custom", path: ["run", "command", i], message: `{${m[1]}} is not a non-secret field of credential.fields: secret values go only in credential.env, never on the command line` });
+        }
+      }
+    }
     if (c.transport === "stdio" && !("command" in c.run)) {
       ctx.addIssue({ code: "custom", path: ["run"], message: "a stdio service needs run.command" });
     }

@@ -63,3 +63,35 @@ describe("MCPD_MASTER_KEY", () => {
     await attempt.catch((e: Error) => expect(e.message).not.toContain(bad));
   });
 });
+
+test("a command reading the keys while another process writes a rotation's next key never finds it half written", async () => {
+  const t = tempDir("mcpd-key-race");
+  try {
+    const keyFile = join(t.dir, "master.key");
+    await loadKeyring(keyFile, { create: true, env: {} });
+    // Another process, as `mcpd key rotate` is: writes master.key.new and takes it away, over and over.
+    const writer = Bun.spawn([process.execPath, "-e", `
+      const { writeKeyFile, newKey } = await import(${JSON.stringify(join(import.meta.dir, "../../src/crypto/masterKey.ts"))});
+      const { unlinkSync } = await import("node:fs");
+      const { ready } = await import(${JSON.stringify(join(import.meta.dir, "../../src/crypto/sodium.ts"))});
+      await ready();
+      for (let i = 0; i < 3000; i++) { writeKeyFile(${JSON.stringify(keyFile + ".new")}, newKey()); unlinkSync(${JSON.stringify(keyFile + ".new")}); }
+    `], { stdout: "ignore", stderr: "pipe" });
+    const errors: string[] = [];
+    let reads = 0;
+    while (writer.exitCode === null) {
+      try {
+        await loadKeyring(keyFile, { create: false, env: {} });
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+      // Through the event loop now and then, or the writer's exit is never heard.
+      if (++reads % 20 === 0) await Bun.sleep(0);
+    }
+    expect(await writer.exited).toBe(0);
+    expect(reads).toBeGreaterThan(100);
+    expect(errors).toEqual([]);
+  } finally {
+    t.cleanup();
+  }
+}, 60_000);

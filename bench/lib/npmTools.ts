@@ -1,10 +1,16 @@
-// supergateway and mcp-proxy, the stdio→HTTP gateways MCP users run today. Installed with
-// npm into bench/.tools on first use, never into the project's dependencies.
+// supergateway and mcp-proxy, the stdio→HTTP gateways MCP users run today; the official
+// conformance suite and the reference server it runs against. Installed with npm into
+// bench/.tools on first use, never into the project's dependencies.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 export const TOOLS_DIR = join(import.meta.dir, "..", ".tools");
-const PACKAGES = { supergateway: "supergateway@4", "mcp-proxy": "mcp-proxy@6" } as const;
+const PACKAGES = {
+  supergateway: "supergateway@4",
+  "mcp-proxy": "mcp-proxy@6",
+  conformance: "@modelcontextprotocol/conformance@0.1.16",
+  "mcp-server-everything": "@modelcontextprotocol/server-everything@2026.8.31",
+} as const;
 export type ToolName = keyof typeof PACKAGES;
 
 export const toolBin = (name: ToolName) => join(TOOLS_DIR, "node_modules", ".bin", name);

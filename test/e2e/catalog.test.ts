@@ -4,47 +4,25 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { Subprocess } from "bun";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { compiledMcpd } from "../helpers/compiled.ts";
-import { freePort, waitFor } from "../helpers/net.ts";
+import { connectClient, resultText } from "../helpers/mcpClient.ts";
+import { startPortsDaemon, type PortsDaemon } from "../helpers/portsDaemon.ts";
 import { tempDir } from "../helpers/tmp.ts";
 
 let tmp: ReturnType<typeof tempDir>;
-let daemon: Subprocess;
-let bin: string;
-let env: Record<string, string>;
-let portsDir: string;
+let d: PortsDaemon;
+const mcpd = (args: string[], opts?: { stdin?: string; env?: Record<string, string> }) => d.mcpd(args, opts);
 
-const mcpd = async (args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) => {
-  const p = Bun.spawn([bin, ...args], { env: { ...env, ...opts.env }, stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { stdout, stderr, code };
-};
-
-const connect = async (url: string) => {
-  const c = new Client({ name: "catalog-test", version: "1" });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return c;
-};
-const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content ?? [])[0]?.text ?? "";
+const connect = (url: string) => connectClient(url, "catalog-test");
+const text = resultText;
 
 beforeAll(async () => {
   tmp = tempDir("mcpd-e2e-catalog");
-  bin = await compiledMcpd();
-  portsDir = join(tmp.dir, "ports");
-  mkdirSync(portsDir);
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(await freePort()) });
-  daemon = Bun.spawn([bin, "start"], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await waitFor(async () => (await mcpd(["status", "--json"])).code === 0, { timeoutMs: 30_000, what: "the daemon to answer" });
+  mkdirSync(join(tmp.dir, "ports"));
+  d = await startPortsDaemon(tmp.dir, join(tmp.dir, "ports"));
 }, 60_000);
 
 afterAll(async () => {
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
+  await d?.stop();
   tmp?.cleanup();
 }, 20_000);
 

@@ -6,11 +6,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { compiledMcpd } from "../helpers/compiled.ts";
-import { freePort, waitFor } from "../helpers/net.ts";
+import { connectClient, resultText } from "../helpers/mcpClient.ts";
+import { waitFor } from "../helpers/net.ts";
+import { startPortsDaemon, type PortsDaemon } from "../helpers/portsDaemon.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startRemoteMcp, type RemoteMcp } from "../fixtures/upstreams/remoteMcp.ts";
 
@@ -19,27 +17,15 @@ const MEMORY = "@modelcontextprotocol/server-memory@2026.8.31";
 
 let tmp: ReturnType<typeof tempDir>;
 let remote: RemoteMcp;
-let daemon: Subprocess;
-let bin: string;
-let env: Record<string, string>;
+let d: PortsDaemon;
 let proxyPort: number;
 let file: string;
-
-const mcpd = async (args: string[], stdin?: string) => {
-  const p = Bun.spawn([bin, ...args], { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { stdout, stderr, code };
-};
-const connect = async (url: string) => {
-  const c = new Client({ name: "import-real", version: "1" });
-  await c.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return c;
-};
-const text = (r: unknown) => ((r as { content: Array<{ text?: string }> }).content ?? []).map((c) => c.text ?? "").join("\n");
+const mcpd = (args: string[], stdin?: string) => d.mcpd(args, { stdin });
+const connect = (url: string) => connectClient(url, "import-real");
+const text = resultText;
 
 beforeAll(async () => {
   tmp = tempDir("mcpd-e2e-import-real");
-  bin = await compiledMcpd();
   const pkgs = join(tmp.dir, "pkgs");
   mkdirSync(pkgs);
   const npm = Bun.spawn(["npm", "install", "--prefix", pkgs, "--no-audit", "--no-fund", "--omit=dev", EVERYTHING, MEMORY], { stdout: "ignore", stderr: "pipe" });
@@ -60,18 +46,13 @@ beforeAll(async () => {
   );
   const portsDir = join(tmp.dir, "ports");
   mkdirSync(portsDir);
-  proxyPort = await freePort();
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, NODE_EXTRA_CA_CERTS: remote.caFile });
   // A non-default port, given to start only: the printed URLs must still point at it.
-  daemon = Bun.spawn([bin, "start", "--port", String(proxyPort)], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await waitFor(async () => (await mcpd(["status", "--json"])).code === 0, { timeoutMs: 30_000, what: "the daemon to answer" });
+  d = await startPortsDaemon(tmp.dir, portsDir, { env: { NODE_EXTRA_CA_CERTS: remote.caFile }, portFlagOnly: true });
+  proxyPort = d.proxyPort;
 }, 180_000);
 
 afterAll(async () => {
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
+  await d?.stop();
   remote?.stop();
   tmp?.cleanup();
 }, 20_000);

@@ -4,31 +4,22 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { DaemonStatus } from "../../src/control/types.ts";
-import { compiledMcpd } from "../helpers/compiled.ts";
-import { freePort, waitFor } from "../helpers/net.ts";
+import { waitFor } from "../helpers/net.ts";
+import { startPortsDaemon, type PortsDaemon } from "../helpers/portsDaemon.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startRemoteMcp, type RemoteMcp } from "../fixtures/upstreams/remoteMcp.ts";
 
 let tmp: ReturnType<typeof tempDir>;
 let remote: RemoteMcp;
-let daemon: Subprocess;
-let bin: string;
-let env: Record<string, string>;
-
-const mcpd = async (args: string[], stdin?: string) => {
-  const p = Bun.spawn([bin, ...args], { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { stdout, stderr, code };
-};
+let d: PortsDaemon;
+const mcpd = (args: string[], stdin?: string) => d.mcpd(args, { stdin });
 const status = async () => JSON.parse((await mcpd(["status", "--json"])).stdout || "null") as DaemonStatus | null;
 
 beforeAll(async () => {
   tmp = tempDir("mcpd-e2e-remote");
-  bin = await compiledMcpd();
   mkdirSync(join(tmp.dir, "certs"));
   remote = startRemoteMcp(join(tmp.dir, "certs"));
   const portsDir = join(tmp.dir, "ports");
@@ -39,16 +30,13 @@ beforeAll(async () => {
   // The same server without its CA: the certificate cannot be verified, so nothing is sent.
   mkdirSync(join(portsDir, "unverified"), { recursive: true });
   writeFileSync(join(portsDir, "unverified", "config.json"), JSON.stringify({ name: "unverified", prefix: "unv", run: { url: remote.url }, credential, health: { intervalMs: 500 } }));
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(await freePort()) });
-  daemon = Bun.spawn([bin, "start"], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await waitFor(async () => (await status())?.services.find((s) => s.name === "hosted")?.state === "healthy", { timeoutMs: 30_000, what: "the remote service to be healthy" });
+  d = await startPortsDaemon(tmp.dir, portsDir, {
+    ready: async (x) => (JSON.parse((await x.mcpd(["status", "--json"])).stdout || "null") as DaemonStatus | null)?.services.find((s) => s.name === "hosted")?.state === "healthy",
+  });
 }, 60_000);
 
 afterAll(async () => {
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
+  await d?.stop();
   remote?.stop();
   tmp?.cleanup();
 }, 20_000);

@@ -4,11 +4,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { compiledMcpd } from "../helpers/compiled.ts";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { connectClient } from "../helpers/mcpClient.ts";
 import { freePort, waitFor } from "../helpers/net.ts";
+import { startPortsDaemon, type PortsDaemon } from "../helpers/portsDaemon.ts";
 import { tempDir } from "../helpers/tmp.ts";
 import { startFakeGithub, type FakeGithub } from "../fixtures/upstreams/github.ts";
 
@@ -18,27 +17,15 @@ const TOKEN = "ghp_policy0000000000000000000000000000";
 
 let tmp: ReturnType<typeof tempDir>;
 let fake: FakeGithub;
-let daemon: Subprocess;
-let env: Record<string, string>;
-let bin: string;
+let d: PortsDaemon;
+const mcpd = (args: string[], stdin?: string) => d.mcpd(args, { stdin });
 
-const mcpd = async (args: string[], stdin?: string) => {
-  const proc = Bun.spawn([bin, ...args], { env, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-};
-
-const connect = async (url: string) => {
-  const client = new Client({ name: "policy-test", version: "1" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-  return client;
-};
+const connect = (url: string) => connectClient(url, "policy-test");
 
 const names = async (c: Client) => (await c.listTools()).tools.map((t) => t.name).sort();
 
 beforeAll(async () => {
   tmp = tempDir("mcpd-tool-policy");
-  bin = await compiledMcpd();
   fake = startFakeGithub({ users: { [TOKEN]: "alice" } });
   const portsDir = join(tmp.dir, "ports");
   cpSync(join(ROOT, "mcp-ports/github"), join(portsDir, "github"), { recursive: true });
@@ -53,20 +40,14 @@ beforeAll(async () => {
       credential: { env: { ENVKEY_TOKEN: "{secret}" }, validate: { local: "non-empty" } },
     }),
   );
-  const proxyPort = await freePort();
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MCPD_"))) as Record<string, string>;
-  Object.assign(env, { MCPD_DATA: join(tmp.dir, "data"), MCPD_PORTS: portsDir, MCPD_PORT: String(proxyPort), GITHUB_API_BASE: fake.url });
-  daemon = Bun.spawn([bin, "start"], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  await waitFor(async () => {
-    const s = JSON.parse((await mcpd(["status", "--json"])).stdout || "null");
-    return s?.services.find((x: { name: string }) => x.name === "github")?.state === "healthy";
-  }, { timeoutMs: 30_000, what: "github to be healthy" });
+  d = await startPortsDaemon(tmp.dir, portsDir, {
+    env: { GITHUB_API_BASE: fake.url },
+    ready: async (x) => JSON.parse((await x.mcpd(["status", "--json"])).stdout || "null")?.services.find((s: { name: string }) => s.name === "github")?.state === "healthy",
+  });
 }, 60_000);
 
 afterAll(async () => {
-  daemon?.kill("SIGTERM");
-  await Promise.race([daemon?.exited, Bun.sleep(8_000)]);
-  daemon?.kill("SIGKILL");
+  await d?.stop();
   await fake?.stop();
   tmp?.cleanup();
 }, 20_000);

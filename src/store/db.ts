@@ -26,8 +26,8 @@ export function openDb(file: string): Db {
 }
 
 /**
- * SQLite creates `-wal` and `-shm` with the mode of the database file, so the file is made
- * 0600 before SQLite first opens it. Done before this process holds any SQLite lock on it:
+ * SQLite creates its WAL and shared-memory files with the mode of the database file, so the
+ * database file is made 0600 before SQLite first opens it. Done before this process holds any SQLite lock on it:
  * closing a descriptor of the file later would drop those locks.
  */
 function createPrivate(file: string): void {

@@ -6,9 +6,9 @@ export const POLL_EVERY_MS = 250;
 /**
  * SQLite's change feed. `PRAGMA data_version` moves whenever another connection commits;
  * it is asked on a timer, never on the request path, and only through SQLite itself: its
- * `-wal`/`-shm` files are never opened, mapped or closed behind its back (a process loses
+ * WAL and shared-memory files are never opened, mapped or closed behind its back (a process loses
  * every POSIX lock it holds on a file when it closes any descriptor of it, and SQLite's
- * locks on `-shm` are what tell it it is not alone). CLI commands that commit nudge the
+ * locks on the shared-memory file are what tell it it is not alone). CLI commands that commit nudge the
  * daemon over the control socket, which calls `changed()`, so a revocation applies on
  * the very next request; the poll catches a nudge that never came (a CLI killed between
  * its commit and the nudge, a daemon busy for the nudge's whole timeout).

@@ -56,7 +56,9 @@ export async function portHolder(port: number, seenAt = performance.now()): Prom
     const mine = rows.filter((r) => r.localPort === port);
     const listener = mine.find((r) => r.state === "LISTEN");
     if (listener) return { who: listener.process ?? "another process (not ours, so the OS does not say which)", timeWait: false };
-    const conn = mine[0];
+    // A live connection is what holds the port; a closed one beside it (TIME-WAIT, another
+    // process's earlier connection from the same local port) would name the wrong holder.
+    const conn = mine.find((r) => r.state !== "TIME-WAIT") ?? mine[0];
     if (conn) {
       const timeWait = mine.every((r) => r.state === "TIME-WAIT");
       const state = timeWait ? `TIME-WAIT: closed, the kernel frees the port within ${TIME_WAIT_MS / 1000} s` : `${conn.state}${conn.process ? `, ${conn.process}` : ""}`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real engines the tests start throwaway copies of: PostgreSQL 15 (Debian's
-# `postgresql`) and nginx (`nginx-light`). Does nothing when both are present, so running
+# `postgresql`) and nginx (`nginx-light`), and `ss` (iproute2), which names a port's holder
+# as mcpd's port check does. Does nothing when all are present, so running
 # it before every `npm test` costs a few stat calls. The tests never use the packaged
 # services: they run initdb/postgres and nginx themselves in temp dirs on free ports.
 set -euo pipefail
@@ -10,10 +11,12 @@ die() { printf 'engines: error: %s\n' "$*" >&2; exit 1; }
 
 have_postgres() { compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1; }
 have_nginx() { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }
+have_ss() { command -v ss >/dev/null 2>&1 || [ -x /usr/bin/ss ] || [ -x /bin/ss ]; }
 
 missing=()
 have_postgres || missing+=(postgresql)
 have_nginx || missing+=(nginx-light)
+have_ss || missing+=(iproute2)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get here; install them with your package manager"

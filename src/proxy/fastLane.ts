@@ -51,10 +51,11 @@ export function createLane(d: LaneDeps): Lane {
       const { maxBodyBytes, upstreamTimeoutMs } = service.limits;
       if (body.byteLength > maxBodyBytes) return null;
       const sessionId = field(head, "mcp-session-id");
-      const rpc = peekRpc(body, field(head, "content-type"));
+      const contentType = field(head, "content-type");
+      const rpc = peekRpc(body, contentType);
       let lines: string | null = null;
       let port = 0;
-      const a = admit(d, { route, service, sessionIds: [sessionId], body, contentType: field(head, "content-type"), rpc }, (ok) => {
+      const a = admit(d, { route, service, sessionIds: [sessionId], body, contentType, rpc }, (ok) => {
         // An answer to rewrite is the full path's; so is a head the lane cannot write.
         if (ok.rewrite) return false;
         lines = requestLines(head.fields, field(head, "connection"), {
